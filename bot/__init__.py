@@ -1,0 +1,88 @@
+"""Settle's core: domain rules, the services that apply them, settings and wiring."""
+
+from bot._clock import SystemClock
+from bot._conversation import Conversation
+from bot._errors import (
+    ChannelBlocked,
+    ChannelError,
+    ConfigurationError,
+    EventRejected,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    SettleError,
+)
+from bot._events import (
+    BillingEvent,
+    EventCustomer,
+    EventInvoice,
+    EventPayment,
+    EventPaymentMethod,
+    EventType,
+    parse_event,
+)
+from bot._ingest import Ingest, IngestResult, Outcome
+from bot._linking import Linking
+from bot._model import (
+    Case,
+    CaseStage,
+    CaseStatus,
+    CaseType,
+    Contact,
+    ContactStatus,
+    Customer,
+    Invoice,
+    InvoiceStatus,
+    PaymentMethod,
+    Reason,
+)
+from bot._money import Money, currency_exponent, parse_currency, split_largest_remainder
+from bot._outbox import OutboxWorker
+from bot._settings import Settings
+from bot._sweep import SweepResult, sweep
+from bot._triage import Verdict, judge
+
+__all__ = [
+    "BillingEvent",
+    "Case",
+    "CaseStage",
+    "CaseStatus",
+    "CaseType",
+    "ChannelBlocked",
+    "ChannelError",
+    "ConfigurationError",
+    "Contact",
+    "ContactStatus",
+    "Conversation",
+    "Customer",
+    "EventCustomer",
+    "EventInvoice",
+    "EventPayment",
+    "EventPaymentMethod",
+    "EventRejected",
+    "EventType",
+    "Ingest",
+    "IngestResult",
+    "InvalidInput",
+    "Invoice",
+    "InvoiceStatus",
+    "Linking",
+    "Money",
+    "NotFound",
+    "OutboxWorker",
+    "Outcome",
+    "PaymentMethod",
+    "RateLimited",
+    "Reason",
+    "Settings",
+    "SettleError",
+    "SweepResult",
+    "SystemClock",
+    "Verdict",
+    "currency_exponent",
+    "judge",
+    "parse_currency",
+    "parse_event",
+    "split_largest_remainder",
+    "sweep",
+]

@@ -1,0 +1,105 @@
+"""The case lifecycle: open or attach, close when paid."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot._contact import start_contact
+from bot._model import Case, CaseStatus, CaseType, Invoice, Reason
+from bot.ports import AuditRecord, Tx
+
+__all__ = ["close_paid_cases", "open_or_attach"]
+
+
+async def open_or_attach(
+    tx: Tx,
+    *,
+    customer_id: str,
+    case_type: CaseType,
+    reason: Reason,
+    why: dict[str, Any],
+    invoice: Invoice | None,
+    now: datetime,
+    actor: str,
+) -> tuple[Case, bool]:
+    """Attach the fact to the customer's open case of this type, or open one; (case, opened)."""
+    case = await tx.open_case(customer_id, case_type)
+    if case is not None:
+        await _attach(tx, case, reason=reason, why=why, invoice=invoice, now=now, actor=actor)
+        return case, False
+
+    case = await tx.insert_case(
+        customer_id=customer_id,
+        case_type=case_type,
+        reason=reason,
+        status=CaseStatus.NO_CHANNEL,
+        opened_at=now,
+        why=why,
+    )
+    if invoice is not None:
+        await tx.attach_invoice(case.id, invoice.id)
+    await tx.audit(
+        AuditRecord(now, actor, "opened", _opening(case_type, reason), case.id, customer_id, why)
+    )
+    await start_contact(tx, case, now=now, actor=actor)
+    return case, True
+
+
+def _opening(case_type: CaseType, reason: Reason) -> str:
+    if case_type is CaseType.C:
+        return "substantial invoice overdue"
+    return f"payment method failed: {reason}"
+
+
+async def _attach(
+    tx: Tx,
+    case: Case,
+    *,
+    reason: Reason,
+    why: dict[str, Any],
+    invoice: Invoice | None,
+    now: datetime,
+    actor: str,
+) -> None:
+    if invoice is not None:
+        await tx.attach_invoice(case.id, invoice.id)
+    if reason is not case.reason and case.type is CaseType.A:
+        await tx.update_case(case.id, reason=reason)
+    await tx.audit(
+        AuditRecord(now, actor, "attached", f"new fact: {reason}", case.id, case.customer_id, why)
+    )
+
+
+async def close_paid_cases(
+    tx: Tx, invoices: list[Invoice], *, now: datetime, actor: str, detail: dict[str, Any]
+) -> list[int]:
+    """Close the open cases of these invoices that have nothing left to pay; their ids."""
+    closed: list[int] = []
+    seen: set[int] = set()
+    for invoice in invoices:
+        for case in await tx.cases_for_invoice(invoice.id):
+            if not case.is_open or case.id in seen:
+                continue
+            seen.add(case.id)
+            if await _settle_or_note(tx, case, now=now, actor=actor, detail=detail):
+                closed.append(case.id)
+    return closed
+
+
+async def _settle_or_note(
+    tx: Tx, case: Case, *, now: datetime, actor: str, detail: dict[str, Any]
+) -> bool:
+    fresh = await tx.get_case(case.id) or case
+    due = fresh.amount_due
+    if due is not None and due.minor > 0:
+        reason = f"partial payment; {due} still due"
+        await tx.audit(
+            AuditRecord(now, actor, "payment", reason, case.id, case.customer_id, detail)
+        )
+        return False
+    await tx.update_case(case.id, status=CaseStatus.CLOSED, closed_at=now)
+    await tx.audit(
+        AuditRecord(now, actor, "closed", "paid in full", case.id, case.customer_id, detail)
+    )
+    return True

@@ -1,0 +1,222 @@
+"""The canonical billing event (DESIGN.md) and its validation.
+
+Every source (the canonical webhook, Stripe, GoCardless, file imports) is
+translated into a `BillingEvent` at the edge; the core sees nothing else.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from bot._errors import EventRejected, InvalidInput
+from bot._model import Reason
+from bot._money import Money, parse_currency
+
+__all__ = [
+    "BillingEvent",
+    "EventCustomer",
+    "EventInvoice",
+    "EventPayment",
+    "EventPaymentMethod",
+    "EventType",
+    "check_event",
+    "occurred_before",
+    "parse_event",
+]
+
+_Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
+_Text = Annotated[str, Field(max_length=256)]
+
+
+def _currency(value: str) -> str:
+    try:
+        return parse_currency(value)
+    except InvalidInput as error:
+        raise ValueError(error.message) from None
+
+
+_Currency = Annotated[str, AfterValidator(_currency)]
+_Amount = Annotated[str, Field(pattern=r"^-?\d{1,15}(\.\d{1,6})?$")]
+
+
+class EventType(enum.StrEnum):
+    PAYMENT_FAILED = "payment_failed"
+    PAYMENT_METHOD_EXPIRING = "payment_method_expiring"
+    PAYMENT_METHOD_UPDATED = "payment_method_updated"
+    INVOICE_ISSUED = "invoice_issued"
+    INVOICE_OVERDUE = "invoice_overdue"
+    PAYMENT_RECEIVED = "payment_received"
+    PAYMENT_REVERSED = "payment_reversed"
+    CUSTOMER_UPDATED = "customer_updated"
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
+
+
+class EventCustomer(_Part):
+    id: _Id
+    name: _Text | None = None
+    phone: Annotated[str, Field(max_length=32)] | None = None
+    email: _Text | None = None
+    locale: Annotated[str, Field(max_length=35)] | None = None
+    timezone: Annotated[str, Field(max_length=64)] | None = None
+    country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] | None = None
+
+
+class EventInvoice(_Part):
+    id: _Id
+    amount: _Amount | None = None
+    amount_due: _Amount | None = None
+    currency: _Currency | None = None
+    issued_on: date | None = None
+    due_on: date | None = None
+
+
+class EventPaymentMethod(_Part):
+    kind: Annotated[str, Field(min_length=1, max_length=32)] = "card"
+    reason: Reason | None = None
+    reference: _Id | None = None
+    last4: Annotated[str, Field(pattern=r"^\d{2,4}$")] | None = None
+    expires_on: date | None = None
+
+
+class EventPayment(_Part):
+    """A payment; with only `id` it registers a provider's payment for later events."""
+
+    id: _Id
+    amount: _Amount | None = None
+    currency: _Currency | None = None
+
+
+class BillingEvent(_Part):
+    """One fact from billing, in the canonical shape of DESIGN.md."""
+
+    id: _Id
+    type: EventType
+    occurred_at: AwareDatetime
+    customer: EventCustomer | None = None
+    invoice: EventInvoice | None = None
+    payment_method: EventPaymentMethod | None = None
+    payment: EventPayment | None = None
+
+    def invoice_amounts(self) -> tuple[Money, Money] | None:
+        """The invoice's amount and amount due, checked against its currency."""
+        if self.invoice is None or self.invoice.amount is None:
+            return None
+        currency = self.invoice.currency
+        if currency is None:
+            raise EventRejected("invoice.currency", "required with invoice.amount")
+        amount = _money(self.invoice.amount, currency, "invoice.amount")
+        due_text = self.invoice.amount_due
+        due = amount if due_text is None else _money(due_text, currency, "invoice.amount_due")
+        return amount, due
+
+    def payment_amount(self) -> Money | None:
+        payment = self.payment
+        if payment is None or payment.amount is None:
+            return None
+        if payment.currency is None:
+            raise EventRejected("payment.currency", "required with payment.amount")
+        return _money(payment.amount, payment.currency, "payment.amount")
+
+
+def _money(text: str, currency: str, field: str) -> Money:
+    try:
+        money = Money.parse(text, currency, field=field)
+    except InvalidInput as error:
+        raise EventRejected(field, error.message) from None
+    if money.minor < 0:
+        raise EventRejected(field, f"negative amount {text!r}; amounts are never below zero")
+    return money
+
+
+_INVOICE_FIELDS = (
+    "customer",
+    "invoice",
+    "invoice.amount",
+    "invoice.currency",
+    "invoice.issued_on",
+    "invoice.due_on",
+)
+
+# What each type needs beyond the envelope; DESIGN.md: "only the parts a type needs".
+_REQUIRED: dict[EventType, tuple[str, ...]] = {
+    EventType.PAYMENT_FAILED: ("payment_method", "payment_method.reason"),
+    EventType.PAYMENT_METHOD_EXPIRING: ("payment_method",),
+    EventType.PAYMENT_METHOD_UPDATED: ("payment_method",),
+    EventType.INVOICE_ISSUED: _INVOICE_FIELDS,
+    EventType.INVOICE_OVERDUE: _INVOICE_FIELDS,
+    EventType.PAYMENT_RECEIVED: ("payment",),
+    EventType.PAYMENT_REVERSED: ("payment", "payment.amount", "payment.currency"),
+    EventType.CUSTOMER_UPDATED: ("customer",),
+}
+
+
+def check_event(event: BillingEvent) -> BillingEvent:
+    """Check the parts the event's type needs and its amounts; raise naming the field."""
+    for path in _REQUIRED[event.type]:
+        if _lookup(event, path) is None:
+            raise EventRejected(path, f"required for an event of type {event.type}")
+    if event.customer is None and not _has_reference(event):
+        raise EventRejected(
+            "customer", "required unless payment_method.reference or payment.id is given"
+        )
+    if event.type is EventType.PAYMENT_RECEIVED and event.customer is not None:
+        # Without a customer the payment is one registered earlier, collected in full.
+        for path in ("payment.amount", "payment.currency"):
+            if _lookup(event, path) is None:
+                raise EventRejected(path, f"required for an event of type {event.type}")
+    amounts = event.invoice_amounts()
+    if amounts and amounts[1].minor > amounts[0].minor:
+        raise EventRejected("invoice.amount_due", "is larger than invoice.amount")
+    inv = event.invoice
+    if inv and inv.issued_on and inv.due_on and inv.due_on < inv.issued_on:
+        raise EventRejected("invoice.due_on", "is before invoice.issued_on")
+    event.payment_amount()
+    return event
+
+
+def _has_reference(event: BillingEvent) -> bool:
+    method, payment = event.payment_method, event.payment
+    return bool((method and method.reference) or (payment and payment.id))
+
+
+def _lookup(event: BillingEvent, path: str) -> Any:
+    value: Any = event
+    for part in path.split("."):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value
+
+
+def parse_event(body: bytes | str | dict[str, Any]) -> BillingEvent:
+    """Parse and check one canonical event; raise `EventRejected` naming the field."""
+    try:
+        if isinstance(body, dict):
+            event = BillingEvent.model_validate(body)
+        else:
+            event = BillingEvent.model_validate_json(body, strict=True)
+    except ValidationError as error:
+        raise _rejection(error) from None
+    return check_event(event)
+
+
+def _rejection(error: ValidationError) -> EventRejected:
+    first = error.errors(include_url=False)[0]
+    field = ".".join(str(part) for part in first["loc"]) or "body"
+    if first["type"] == "json_invalid":
+        return EventRejected("body", f"malformed JSON: {first['msg']}")
+    if first["type"] == "missing":
+        return EventRejected(field, "required field is missing")
+    return EventRejected(field, first["msg"])
+
+
+def occurred_before(event: BillingEvent, fact_at: datetime | None) -> bool:
+    """Whether the event is older than the newest fact already applied (order safety)."""
+    return fact_at is not None and event.occurred_at < fact_at

@@ -1,0 +1,98 @@
+"""Linking a chat to a customer through a single-use token in a deep link.
+
+The token is random, stored only as a SHA-256 hash, expires, and works once;
+no customer or invoice id ever appears in the link (DESIGN.md, COMPLIANCE rule 7).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+from datetime import timedelta
+
+from bot._contact import TELEGRAM, start_contact
+from bot._errors import ConfigurationError, NotFound
+from bot._model import CaseStatus
+from bot._settings import Settings
+from bot.ports import AuditRecord, ChannelLink, Clock, Store
+
+__all__ = ["LINK", "Linking", "hash_token", "new_token"]
+
+logger = logging.getLogger(__name__)
+
+LINK = "link"
+# Telegram deep-link payloads: at most 64 characters of A-Za-z0-9_- (Bot API, deep linking).
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def new_token() -> str:
+    """A random token of 32 URL-safe characters (192 bits)."""
+    return secrets.token_urlsafe(24)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Linking:
+    """Issues link tokens and redeems them when a chat sends `/start <token>`."""
+
+    def __init__(self, store: Store, clock: Clock, settings: Settings) -> None:
+        self._store = store
+        self._clock = clock
+        self._settings = settings
+
+    async def issue_token(self, customer_id: str, *, purpose: str = LINK) -> str:
+        """A new single-use token for a known customer; raise `NotFound` otherwise."""
+        token = new_token()
+        now = self._clock.now()
+        expires = now + timedelta(days=self._settings.link_ttl_days)
+        async with self._store.transaction() as tx:
+            if await tx.get_customer(customer_id) is None:
+                raise NotFound("customer", customer_id)
+            await tx.store_token(
+                token_hash=hash_token(token),
+                customer_id=customer_id,
+                purpose=purpose,
+                expires_at=expires,
+            )
+        return token
+
+    async def deep_link(self, customer_id: str, *, bot_username: str | None = None) -> str:
+        """`https://t.me/<bot>?start=<token>` for a customer; callable by billing integrations."""
+        username = bot_username or self._settings.telegram_bot_username
+        if not username:
+            msg = "SETTLE_TELEGRAM_BOT_USERNAME is not set; it names the bot in deep links"
+            raise ConfigurationError(msg)
+        token = await self.issue_token(customer_id)
+        logger.info("link issued customer=%s", customer_id)
+        return f"https://t.me/{username.lstrip('@')}?start={token}"
+
+    async def redeem(self, chat_id: str, token: str) -> str | None:
+        """Link the chat to the token's customer; the customer id, or None for a bad token."""
+        if not _TOKEN.match(token):
+            return None
+        now = self._clock.now()
+        async with self._store.transaction() as tx:
+            customer_id = await tx.use_token(hash_token(token), purpose=LINK, now=now)
+            if customer_id is None:
+                return None
+            await tx.link_channel(ChannelLink(customer_id, TELEGRAM, chat_id, now))
+            await tx.audit(
+                AuditRecord(
+                    now,
+                    "customer",
+                    "linked",
+                    "chat linked by token",
+                    None,
+                    customer_id,
+                    {"channel": TELEGRAM},
+                )
+            )
+            for case in await tx.open_cases_of(customer_id):
+                if case.status is CaseStatus.NO_CHANNEL:
+                    await start_contact(tx, case, now=now, actor="customer")
+        logger.info("chat linked customer=%s chat=%s", customer_id, chat_id)
+        return customer_id

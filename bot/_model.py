@@ -1,0 +1,172 @@
+"""The nouns of Settle: customers, payment methods, invoices, cases and contacts."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from bot._money import Money
+
+__all__ = [
+    "Case",
+    "CaseStage",
+    "CaseStatus",
+    "CaseType",
+    "Contact",
+    "ContactStatus",
+    "Customer",
+    "Invoice",
+    "InvoiceStatus",
+    "PaymentMethod",
+    "Reason",
+]
+
+
+class CaseType(enum.StrEnum):
+    """A: the means of payment failed. C: a substantial invoice is overdue."""
+
+    A = "A"
+    C = "C"
+
+
+class CaseStage(enum.StrEnum):
+    PRE_COLLECTION = "pre-collection"
+    PRE_LEGAL = "pre-legal"
+    LEGAL = "legal"
+    CLOSED = "closed"
+
+
+class CaseStatus(enum.StrEnum):
+    NO_CHANNEL = "no channel yet"
+    CONTACTING = "contacting"
+    OPTED_OUT = "opted out"
+    ESCALATED = "escalated"
+    CLOSED = "closed"
+
+
+class Reason(enum.StrEnum):
+    """Why a case exists; type A reasons come from the payment method's failure."""
+
+    EXPIRED_CARD = "expired_card"
+    EXPIRING = "payment_method_expiring"
+    CARD_DECLINED = "card_declined"
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    LOST_CARD = "lost_card"
+    STOLEN_CARD = "stolen_card"
+    FRAUDULENT = "fraudulent"
+    PICKUP_CARD = "pickup_card"
+    AUTHENTICATION_REQUIRED = "authentication_required"
+    INCORRECT_DETAILS = "incorrect_details"
+    CONTACT_BANK = "contact_bank"
+    TEMPORARY_FAILURE = "temporary_failure"
+    PAYMENT_STOPPED = "payment_stopped"
+    BANK_ACCOUNT_CLOSED = "bank_account_closed"
+    BANK_ACCOUNT_CHANGED = "bank_account_transferred"
+    MANDATE_CANCELLED = "mandate_cancelled"
+    MANDATE_FAILED = "mandate_failed"
+    MANDATE_EXPIRED = "mandate_expired"
+    OTHER = "other"
+    SUBSTANTIAL_OVERDUE = "substantial_overdue"
+
+    @property
+    def is_confidential(self) -> bool:
+        """Reasons recorded as such but told to the customer only as a declined card."""
+        return self in _CONFIDENTIAL
+
+
+_CONFIDENTIAL = frozenset(
+    {Reason.LOST_CARD, Reason.STOLEN_CARD, Reason.FRAUDULENT, Reason.PICKUP_CARD}
+)
+
+
+class InvoiceStatus(enum.StrEnum):
+    UPCOMING = "upcoming"  # replayed export: not yet issued on the as-of date
+    OPEN = "open"
+    OVERDUE = "overdue"
+    PAID = "paid"
+
+
+class ContactStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    DEAD = "dead"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    id: str
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    locale: str | None = None
+    timezone: str | None = None
+    country: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentMethod:
+    """A means of payment known by the provider's reference, e.g. a GoCardless mandate."""
+
+    reference: str
+    customer_id: str
+    kind: str
+    status: str
+    reason: Reason | None
+    last4: str | None
+    expires_on: date | None
+    fact_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Invoice:
+    id: str
+    customer_id: str
+    amount: Money
+    amount_due: Money
+    issued_on: date
+    due_on: date
+    status: InvoiceStatus
+    fact_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    id: int
+    customer_id: str
+    type: CaseType
+    stage: CaseStage
+    status: CaseStatus
+    reason: Reason
+    opened_at: datetime
+    closed_at: datetime | None
+    why: dict[str, Any] = field(default_factory=dict)
+    amount_due: Money | None = None
+    invoice_ids: tuple[str, ...] = ()
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """One outbound message: a row in the outbox before it is a network call."""
+
+    id: int
+    case_id: int | None
+    customer_id: str
+    channel: str
+    template: str
+    params: dict[str, Any]
+    status: ContactStatus
+    due_at: datetime
+    attempts: int
+    chat_id: str | None = None
+    sent_at: datetime | None = None
+    channel_message_id: str | None = None
+    last_error: str | None = None

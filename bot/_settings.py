@@ -1,0 +1,116 @@
+"""Settings from the environment and `.env`, every one prefixed `SETTLE_` but the platforms'."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot._errors import ConfigurationError
+from bot._money import Money, parse_currency
+
+__all__ = ["Settings"]
+
+
+def _platform(name: str) -> AliasChoices:
+    """Accept the platform's own variable name, and the prefixed one for symmetry."""
+    return AliasChoices(name, f"SETTLE_{name}")
+
+
+class Settings(BaseSettings):
+    """Every setting of Settle; `.env.example` lists them with their defaults."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SETTLE_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    database_url: str = "sqlite:///settle.db"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    log_level: str = "INFO"
+
+    # Billing webhooks.
+    webhook_secret: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    gocardless_webhook_secret: SecretStr | None = None
+    webhook_tolerance_seconds: int = Field(default=300, ge=1)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+
+    # Triage.
+    expiry_notice_days: int = Field(default=14, ge=0)
+    substantial_ratio: Decimal = Field(default=Decimal("1.5"), gt=0)
+    substantial_min_amount: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+
+    # Telegram.
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=_platform("TELEGRAM_BOT_TOKEN")
+    )
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_base_file_url: str = "https://api.telegram.org/file/bot"
+    telegram_webhook_url: str | None = None
+    telegram_secret_token: SecretStr | None = None
+    telegram_bot_username: str | None = None
+    link_ttl_days: int = Field(default=30, ge=1)
+
+    # Links the customer is sent to; `{token}` is replaced by a single-use token.
+    update_payment_url: str = "https://billing.example.com/payment-method?token={token}"
+    pay_now_url: str = "https://billing.example.com/pay?token={token}"
+
+    # Slack (used by the staff desk).
+    slack_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=_platform("SLACK_BOT_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias=_platform("SLACK_SIGNING_SECRET")
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None, validation_alias=_platform("SLACK_APP_TOKEN")
+    )
+    slack_base_url: str = "https://slack.com/api/"
+
+    # Outbox.
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_batch: int = Field(default=50, ge=1)
+    outbox_max_attempts: int = Field(default=8, ge=1)
+    telegram_max_per_second: int = Field(default=30, ge=1)
+
+    default_locale: str = "en"
+    default_timezone: str = "UTC"
+
+    @field_validator("substantial_min_amount", mode="before")
+    @classmethod
+    def _parse_min_amounts(cls, value: object) -> object:
+        """Read `USD=500,EUR=450` into a mapping; amounts stay decimal strings."""
+        if not isinstance(value, str):
+            return value
+        pairs: dict[str, str] = {}
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            code, sep, amount = item.partition("=")
+            if not sep:
+                raise ValueError(f"expected CURRENCY=AMOUNT pairs, got {item!r}")
+            pairs[code.strip().upper()] = amount.strip()
+        return pairs
+
+    @cached_property
+    def min_substantial(self) -> dict[str, Money]:
+        """`substantial_min_amount` as money, checked once."""
+        try:
+            return {
+                parse_currency(code): Money.parse(amount, parse_currency(code))
+                for code, amount in self.substantial_min_amount.items()
+            }
+        except Exception as error:
+            msg = f"SETTLE_SUBSTANTIAL_MIN_AMOUNT: {error}; expected e.g. 'USD=500,EUR=450'"
+            raise ConfigurationError(msg) from error
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file of `database_url`, or None for another backend."""
+        prefix = "sqlite:///"
+        if not self.database_url.startswith(prefix):
+            return None
+        return Path(self.database_url[len(prefix) :])

@@ -1,0 +1,145 @@
+"""The ASGI app: billing webhooks, the Telegram webhook, health and metrics, in one process.
+
+The lifespan connects storage, starts the Telegram application and the outbox
+worker, and stops them in reverse order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from telegram.ext import Application
+
+from bot import Conversation, Ingest, Linking, OutboxWorker, Settings, SystemClock
+from bot._metrics import Metrics
+from bot.ports import Clock, Store
+from handlers.billing import billing_routes
+from handlers.telegram import ChatHandlers, TelegramSender, build_application, telegram_endpoint
+from messages import load_catalogues
+from storage import create_store
+
+__all__ = ["Runtime", "create_app"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Everything one Settle process runs, built once and started by the lifespan."""
+
+    settings: Settings
+    clock: Clock
+    store: Store
+    metrics: Metrics
+    ingest: Ingest
+    linking: Linking
+    conversation: Conversation
+    telegram: Application | None = None  # type: ignore[type-arg]
+    polling: bool = False
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @classmethod
+    def build(
+        cls, settings: Settings, *, clock: Clock | None = None, polling: bool = False
+    ) -> Runtime:
+        clock = clock or SystemClock()
+        store = create_store(settings, clock)
+        runtime = cls(
+            settings=settings,
+            clock=clock,
+            store=store,
+            metrics=Metrics(),
+            ingest=Ingest(store, clock, settings),
+            linking=Linking(store, clock, settings),
+            conversation=Conversation(store, clock),
+            polling=polling,
+        )
+        if settings.telegram_bot_token is not None:
+            runtime.telegram = build_application(settings, polling=polling)
+            ChatHandlers(runtime.linking, runtime.conversation).install(runtime.telegram)
+        return runtime
+
+    async def start(self) -> None:
+        load_catalogues()
+        await self.store.start()
+        if self.telegram is None:
+            logger.warning(
+                "TELEGRAM_BOT_TOKEN is not set: billing events are ingested and cases opened, "
+                "but no message is sent to customers"
+            )
+            return
+        await self._start_telegram(self.telegram)
+
+    async def _start_telegram(self, application: Application) -> None:  # type: ignore[type-arg]
+        await application.initialize()
+        if not self.settings.telegram_bot_username:
+            self.settings.telegram_bot_username = application.bot.username
+        await application.start()
+        if self.polling:
+            assert application.updater is not None
+            await application.updater.start_polling(drop_pending_updates=False)
+        elif self.settings.telegram_webhook_url:
+            secret = self.settings.telegram_secret_token
+            await application.bot.set_webhook(
+                self.settings.telegram_webhook_url,
+                secret_token=secret.get_secret_value() if secret else None,
+            )
+        sender = TelegramSender(application.bot, self.linking, self.settings)
+        worker = OutboxWorker(self.store, self.clock, self.settings, {sender.channel: sender})
+        self._tasks.append(asyncio.create_task(worker.run(self._stop), name="outbox"))
+        logger.info("telegram started bot=%s polling=%s", application.bot.username, self.polling)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self.telegram is not None and self.telegram.running:
+            if self.telegram.updater is not None and self.telegram.updater.running:
+                await self.telegram.updater.stop()
+            await self.telegram.stop()
+            await self.telegram.shutdown()
+        await self.store.close()
+        logger.info("stopped")
+
+
+def create_app(runtime: Runtime) -> Starlette:
+    """The Starlette app serving every endpoint of DESIGN.md that exists so far."""
+
+    async def healthz(request: Request) -> JSONResponse:
+        counts = await runtime.store.counts()
+        return JSONResponse({"status": "ok", "cases": counts["cases"]})
+
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    routes = [
+        *billing_routes(runtime.ingest, runtime.settings, runtime.metrics),
+        Route("/healthz", healthz),
+        Route("/metrics", metrics),
+    ]
+    if runtime.telegram is not None:
+        endpoint = telegram_endpoint(runtime.telegram, runtime.settings, runtime.metrics)
+        routes.append(Route("/telegram", endpoint, methods=["POST"]))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.runtime = runtime
+    return app

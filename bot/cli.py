@@ -1,0 +1,263 @@
+"""The `settle` command line: serve, migrate, import, cases, case, link, events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from pydantic import ValidationError
+
+from bot import ConfigurationError, InvalidInput, NotFound, Settings, SystemClock
+from bot._render import case_detail, case_rows, case_table
+from bot.ports import Store
+
+__all__ = ["main"]
+
+_T = TypeVar("_T")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = "SETTLE_" + "_".join(str(part) for part in first["loc"]).upper()
+        raise click.UsageError(f"{name}: {first['msg']}") from None
+
+
+def _run(work: Callable[[Settings, Store], Awaitable[_T]]) -> _T:
+    """Open the configured store, run `work`, close it; operator errors become clean exits."""
+    from storage import open_store
+
+    settings = _settings()
+
+    async def runner() -> _T:
+        store = await open_store(settings, SystemClock())
+        try:
+            return await work(settings, store)
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(runner())
+    except (ConfigurationError, InvalidInput, NotFound) as error:
+        raise click.ClickException(str(error)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--log-level", default=None, help="DEBUG, INFO, WARNING or ERROR.")
+def main(log_level: str | None) -> None:
+    """Settle keeps customers out of collections."""
+    level = log_level or _settings().log_level
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    # httpx logs every request URL at INFO, and Bot API URLs carry the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+@main.command()
+@click.option("--polling", is_flag=True, help="Use Telegram long polling instead of the webhook.")
+@click.option("--host", default=None, help="Address to listen on (SETTLE_HOST).")
+@click.option("--port", type=int, default=None, help="Port to listen on (SETTLE_PORT).")
+def serve(polling: bool, host: str | None, port: int | None) -> None:
+    """Run everything in one process: webhooks, Telegram, the outbox worker."""
+    import uvicorn
+
+    from bot.app import Runtime, create_app
+
+    settings = _settings()
+    try:
+        app = create_app(Runtime.build(settings, polling=polling))
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Settle on http://{host or settings.host}:{port or settings.port} "
+        f"with {settings.database_url}",
+        err=True,
+    )
+    uvicorn.run(
+        app,
+        host=host or settings.host,
+        port=port if port is not None else settings.port,
+        log_config=None,
+        access_log=False,
+    )
+
+
+@main.command()
+def migrate() -> None:
+    """Apply pending schema migrations."""
+
+    async def work(settings: Settings, store: Store) -> list[int]:
+        return await store.migrate()
+
+    from storage import open_store
+
+    settings = _settings()
+
+    async def runner() -> list[int]:
+        store = await open_store(settings, SystemClock(), migrate=False)
+        try:
+            return await work(settings, store)
+        finally:
+            await store.close()
+
+    try:
+        applied = asyncio.run(runner())
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"applied migrations: {applied}" if applied else "schema is up to date")
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML file naming the column of each field (see README).",
+)
+@click.option(
+    "--map",
+    "pairs",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Map one field to a column; repeatable; overrides --mapping.",
+)
+@click.option(
+    "--format",
+    "kind",
+    type=click.Choice(["csv", "jsonl"]),
+    help="File format; by default from the file name.",
+)
+@click.option("--date-format", help="strptime format of dates, e.g. %m/%d/%Y.")
+@click.option("--currency", help="Currency of every row, for files without one.")
+@click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Replay the export as it stood on this date (YYYY-MM-DD).",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show a progress bar (default: only on a terminal).",
+)
+def import_(
+    file: Path,
+    mapping: Path | None,
+    pairs: tuple[str, ...],
+    kind: str | None,
+    date_format: str | None,
+    currency: str | None,
+    as_of: Any,
+    progress: bool | None,
+) -> None:
+    """Import invoices from a CSV or JSON Lines billing export, then triage the book."""
+    from handlers.billing import Mapping, import_file
+
+    overrides = dict(_pair(pair) for pair in pairs)
+    day: date | None = as_of.date() if as_of else None
+
+    async def work(settings: Settings, store: Store) -> Any:
+        rules = Mapping.load(mapping, overrides=overrides)
+        rules = rules.with_date_format(date_format).with_currency(currency)
+        return await import_file(
+            store,
+            settings,
+            SystemClock(),
+            file,
+            rules,
+            kind=kind,
+            as_of=day,
+            show_progress=progress,
+        )
+
+    summary = _run(work)
+    for error in summary.errors:
+        click.echo(f"{file.name}:{error.line}: {error.message}", err=True)
+    if summary.failed > len(summary.errors):
+        click.echo(f"... and {summary.failed - len(summary.errors)} more failed rows", err=True)
+    click.echo(
+        f"{summary.rows} rows: {summary.imported} imported ({summary.written} new or changed, "
+        f"{summary.unchanged} unchanged), {summary.failed} failed; "
+        f"{summary.overdue} overdue, {summary.cases_opened} cases opened "
+        f"in {summary.seconds:.1f} s"
+    )
+    if summary.failed:
+        sys.exit(1)
+
+
+def _pair(text: str) -> tuple[str, str]:
+    field, sep, column = text.partition("=")
+    if not sep or not field or not column:
+        raise click.BadParameter(f"expected FIELD=COLUMN, got {text!r}", param_hint="--map")
+    return field.strip(), column.strip()
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--open", "open_only", is_flag=True, help="Only cases that are not closed.")
+def cases(as_json: bool, open_only: bool) -> None:
+    """List cases: type, reason, amount due, status, and why each was opened."""
+
+    async def work(settings: Settings, store: Store) -> Any:
+        return await store.list_cases(open_only=open_only)
+
+    views = _run(work)
+    if as_json:
+        click.echo(json.dumps(case_rows(views), indent=2))
+    else:
+        click.echo(case_table(views))
+
+
+@main.command()
+@click.argument("case_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def case(case_id: int, as_json: bool) -> None:
+    """Show one case with its invoices, contacts and history."""
+
+    async def work(settings: Settings, store: Store) -> Any:
+        view = await store.case_view(case_id)
+        if view is None:
+            raise NotFound("case", str(case_id))
+        return view
+
+    view = _run(work)
+    click.echo(
+        json.dumps(case_rows([view], full=True)[0], indent=2) if as_json else case_detail(view)
+    )
+
+
+@main.command()
+@click.argument("customer_id")
+def link(customer_id: str) -> None:
+    """Print a single-use Telegram deep link for a customer."""
+    from bot import Linking
+
+    async def work(settings: Settings, store: Store) -> str:
+        return await Linking(store, SystemClock(), settings).deep_link(customer_id)
+
+    click.echo(_run(work))
+
+
+@main.command()
+@click.option("--unmatched", is_flag=True, help="Only events whose customer is unknown.")
+def events(unmatched: bool) -> None:
+    """List received billing events with their outcome."""
+
+    async def work(settings: Settings, store: Store) -> Any:
+        return await store.list_events(outcome="unmatched" if unmatched else None)
+
+    for event in _run(work):
+        received = event.received_at.isoformat(timespec="seconds")
+        click.echo(
+            f"{received}  {event.source:<10} {event.source_id:<28} {event.type:<24} "
+            f"{event.outcome:<10} {event.customer_id or '-'}"
+        )

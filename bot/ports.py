@@ -1,0 +1,293 @@
+"""The interfaces the core needs from storage and the channels (its ports).
+
+Storage backends (SQLite now, PostgreSQL later) implement `Store` and `Tx`;
+channel adapters implement `Sender`. The core never imports either side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from bot._model import (
+    Case,
+    CaseStatus,
+    CaseType,
+    Contact,
+    ContactStatus,
+    Customer,
+    Invoice,
+    PaymentMethod,
+    Reason,
+)
+
+__all__ = [
+    "AuditRecord",
+    "CaseView",
+    "ChannelLink",
+    "Clock",
+    "ImportedInvoice",
+    "RegisteredPayment",
+    "SendResult",
+    "Sender",
+    "Store",
+    "StoredEvent",
+    "Tx",
+]
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    source: str
+    source_id: str
+    type: str
+    occurred_at: datetime | None
+    received_at: datetime
+    payload: str
+    customer_id: str | None
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    at: datetime
+    actor: str
+    action: str
+    reason: str
+    case_id: int | None = None
+    customer_id: str | None = None
+    detail: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelLink:
+    customer_id: str
+    channel: str
+    chat_id: str
+    linked_at: datetime
+    reachable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredPayment:
+    payment_id: str
+    customer_id: str
+    method: str | None
+    invoice_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedInvoice:
+    """One row of a billing export, already validated."""
+
+    customer: Customer
+    invoice: Invoice
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    """A case with what an operator needs to read it."""
+
+    case: Case
+    customer: Customer
+    invoices: tuple[Invoice, ...]
+    audit: tuple[AuditRecord, ...]
+    contacts: tuple[Contact, ...]
+    channel: ChannelLink | None
+
+
+class Tx(Protocol):
+    """One unit of work: everything done through it commits together or not at all."""
+
+    async def record_event(self, event: StoredEvent) -> bool:
+        """Store a billing event; False when (source, source_id) is already known."""
+        ...
+
+    async def event_known(self, source: str, source_id: str) -> bool: ...
+
+    async def get_customer(self, customer_id: str) -> Customer | None: ...
+
+    async def upsert_customer(self, customer: Customer) -> Customer:
+        """Insert, or fill the known customer's fields with the non-empty new ones."""
+        ...
+
+    async def set_opted_out(self, customer_id: str, at: datetime | None) -> None: ...
+
+    async def is_opted_out(self, customer_id: str) -> bool: ...
+
+    async def get_payment_method(self, reference: str) -> PaymentMethod | None: ...
+
+    async def save_payment_method(self, method: PaymentMethod) -> None: ...
+
+    async def register_payment(
+        self, payment_id: str, *, customer_id: str, method: str | None, invoice_id: str | None
+    ) -> None:
+        """Remember a provider's payment so that later events naming it find their customer."""
+        ...
+
+    async def find_payment(self, payment_id: str) -> RegisteredPayment | None: ...
+
+    async def get_invoice(self, invoice_id: str) -> Invoice | None: ...
+
+    async def save_invoice(self, invoice: Invoice) -> None: ...
+
+    async def unpaid_invoices(self, customer_id: str) -> list[Invoice]:
+        """The customer's invoices with an amount due, oldest due date first."""
+        ...
+
+    async def prior_amounts(
+        self, customer_id: str, currency: str, before: date, limit: int
+    ) -> list[int]:
+        """Amounts (minor units) of the customer's last `limit` invoices issued before a date."""
+        ...
+
+    async def open_case(self, customer_id: str, case_type: CaseType) -> Case | None: ...
+
+    async def get_case(self, case_id: int) -> Case | None: ...
+
+    async def insert_case(
+        self,
+        *,
+        customer_id: str,
+        case_type: CaseType,
+        reason: Reason,
+        status: CaseStatus,
+        opened_at: datetime,
+        why: dict[str, Any],
+    ) -> Case: ...
+
+    async def update_case(
+        self,
+        case_id: int,
+        *,
+        status: CaseStatus | None = None,
+        reason: Reason | None = None,
+        why: dict[str, Any] | None = None,
+        closed_at: datetime | None = None,
+    ) -> None: ...
+
+    async def attach_invoice(self, case_id: int, invoice_id: str) -> None: ...
+
+    async def cases_for_invoice(self, invoice_id: str) -> list[Case]: ...
+
+    async def open_cases_of(self, customer_id: str) -> list[Case]: ...
+
+    async def enqueue(
+        self,
+        *,
+        customer_id: str,
+        case_id: int | None,
+        channel: str,
+        template: str,
+        params: dict[str, Any],
+        due_at: datetime,
+        dedupe_key: str,
+    ) -> int | None:
+        """Put a message in the outbox; None when `dedupe_key` was queued before."""
+        ...
+
+    async def audit(self, record: AuditRecord) -> None: ...
+
+    async def store_token(
+        self, *, token_hash: str, customer_id: str, purpose: str, expires_at: datetime
+    ) -> None: ...
+
+    async def use_token(self, token_hash: str, *, purpose: str, now: datetime) -> str | None:
+        """Spend a single-use token; its customer id, or None if unknown, used or expired."""
+        ...
+
+    async def link_channel(self, link: ChannelLink) -> None: ...
+
+    async def channel_of(self, customer_id: str, channel: str) -> ChannelLink | None: ...
+
+    async def customer_of_chat(self, channel: str, chat_id: str) -> str | None: ...
+
+    async def set_reachable(self, channel: str, chat_id: str, reachable: bool) -> str | None:
+        """Mark a chat blocked or unblocked; its customer, if the chat is linked."""
+        ...
+
+    async def cancel_queued(self, customer_id: str) -> int:
+        """Cancel the customer's queued automated messages; how many."""
+        ...
+
+
+class Store(Protocol):
+    """A storage backend: units of work, the outbox queue and the read side."""
+
+    def transaction(self) -> AbstractAsyncContextManager[Tx]:
+        """A read-then-write unit of work, serialised with other writers."""
+        ...
+
+    async def start(self, *, migrate: bool = True) -> None:
+        """Connect, and bring the schema up to date unless told not to."""
+        ...
+
+    async def migrate(self) -> list[int]:
+        """Apply pending migrations; the versions applied."""
+        ...
+
+    async def close(self) -> None: ...
+
+    async def import_invoices(self, rows: Sequence[ImportedInvoice]) -> tuple[int, int]:
+        """Store a batch of imported invoices in one transaction; (added, unchanged)."""
+        ...
+
+    def iter_book(self, *, batch: int = 10_000) -> AsyncIterator[tuple[Invoice, bool]]:
+        """Every invoice with whether a case holds it; by customer, issue date, id."""
+        ...
+
+    async def claim_due(self, *, channel: str, now: datetime, limit: int) -> list[Contact]:
+        """Atomically take queued contacts whose time has come; they become `sending`."""
+        ...
+
+    async def finish_contact(
+        self,
+        contact_id: int,
+        *,
+        status: ContactStatus,
+        at: datetime,
+        channel_message_id: str | None = None,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> None: ...
+
+    async def release_stale(self, *, before: datetime) -> int:
+        """Put back contacts left `sending` by a process that died; how many."""
+        ...
+
+    async def list_cases(self, *, open_only: bool = False) -> list[CaseView]: ...
+
+    async def case_view(self, case_id: int) -> CaseView | None: ...
+
+    async def list_contacts(self, *, status: ContactStatus | None = None) -> list[Contact]: ...
+
+    async def list_events(self, *, outcome: str | None = None) -> list[StoredEvent]: ...
+
+    async def counts(self) -> dict[str, int]:
+        """Rows per table, for operators and tests."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    channel_message_id: str
+
+
+class Sender(Protocol):
+    """A channel that can deliver one rendered contact."""
+
+    channel: str
+
+    async def send(self, contact: Contact) -> SendResult:
+        """Deliver; raise `bot.ChannelBlocked`, `bot.RateLimited` or any error to retry."""
+        ...

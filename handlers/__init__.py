@@ -1,0 +1,1 @@
+"""Settle's edges: channels and billing sources."""

@@ -1,0 +1,149 @@
+"""`settle import`: stream an export into storage in batches, then triage the book."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+from tqdm import tqdm
+
+from bot import InvalidInput, Settings, sweep
+from bot.ports import Clock, ImportedInvoice, Store
+from handlers.billing._files import Mapping, RowError, as_of_moment, read_rows
+
+__all__ = ["ImportSummary", "import_file"]
+
+logger = logging.getLogger(__name__)
+
+BATCH = 5_000
+KEPT_ERRORS = 1_000  # the first errors are kept for the report; the rest are counted
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    rows: int = 0
+    written: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    overdue: int = 0
+    substantial: int = 0
+    cases_opened: int = 0
+    seconds: float = 0.0
+
+    @property
+    def imported(self) -> int:
+        return self.written + self.unchanged
+
+
+async def import_file(
+    store: Store,
+    settings: Settings,
+    clock: Clock,
+    path: Path,
+    mapping: Mapping,
+    *,
+    kind: str | None = None,
+    as_of: date | None = None,
+    show_progress: bool | None = None,
+) -> ImportSummary:
+    """Import `path` (CSV or JSON Lines); bad rows are reported, the rest are stored."""
+    started = time.perf_counter()
+    kind = kind or _kind(path)
+    fact_at = as_of_moment(as_of) if as_of else clock.now()
+    summary = ImportSummary()
+    try:
+        stream = path.open(encoding="utf-8-sig", newline="")
+    except OSError as error:
+        raise InvalidInput("FILE", f"cannot open {path}: {error.strerror}") from None
+    with stream, _progress(path, show_progress) as bar:
+        lines = _counted(stream, bar)
+        rows = read_rows(
+            lines, mapping, kind=kind, as_of=as_of, today=clock.now().date(), fact_at=fact_at
+        )
+        await _store_batches(store, rows, summary)
+    context = {"as_of": as_of.isoformat()} if as_of else None
+    result = await sweep(store, settings, clock, actor="import", context=context)
+    summary.overdue, summary.substantial = result.overdue, result.substantial
+    summary.cases_opened = len(result.opened)
+    summary.seconds = time.perf_counter() - started
+    logger.info(
+        "import file=%s rows=%d written=%d unchanged=%d failed=%d cases_opened=%d seconds=%.1f",
+        path.name,
+        summary.rows,
+        summary.written,
+        summary.unchanged,
+        summary.failed,
+        summary.cases_opened,
+        summary.seconds,
+    )
+    return summary
+
+
+async def _store_batches(
+    store: Store, rows: Iterator[ImportedInvoice | RowError], summary: ImportSummary
+) -> None:
+    batch: dict[str, ImportedInvoice] = {}
+    for row in rows:
+        summary.rows += 1
+        if isinstance(row, RowError):
+            summary.failed += 1
+            if len(summary.errors) < KEPT_ERRORS:
+                summary.errors.append(row)
+            continue
+        # Within a batch the last row for an invoice wins, as it would across batches.
+        batch[row.invoice.id] = row
+        if len(batch) >= BATCH:
+            await _flush(store, batch, summary)
+    await _flush(store, batch, summary)
+
+
+async def _flush(store: Store, batch: dict[str, ImportedInvoice], summary: ImportSummary) -> None:
+    if not batch:
+        return
+    written, unchanged = await store.import_invoices(list(batch.values()))
+    summary.written += written
+    summary.unchanged += unchanged
+    batch.clear()
+
+
+def _kind(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix in {".jsonl", ".ndjson"}:
+        return "jsonl"
+    msg = f"cannot tell the format of {path.name!r}; use --format csv or --format jsonl"
+    raise InvalidInput("--format", msg)
+
+
+def _progress(path: Path, show: bool | None) -> tqdm[Any]:
+    # disable=None lets tqdm hide itself when stderr is not a terminal.
+    disable = None if show is None else not show
+    total = path.stat().st_size if path.exists() else None
+    return tqdm(total=total, unit="B", unit_scale=True, desc=path.name, disable=disable)
+
+
+class _counted:
+    """A line iterator over a text stream that moves the progress bar as it goes."""
+
+    def __init__(self, stream: TextIO, bar: tqdm[Any]) -> None:
+        self._stream = stream
+        self._bar = bar
+        self._pending = 0
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._stream)
+        self._pending += len(line)
+        if self._pending >= 1 << 20:
+            self._bar.update(self._pending)
+            self._pending = 0
+        return line

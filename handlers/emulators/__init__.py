@@ -1,0 +1,11 @@
+"""Local stand-ins for the platforms Settle talks to, for tests and the sandbox mode."""
+
+from handlers.emulators._telegram import (
+    ApiCall,
+    TelegramEmulator,
+    TelegramUser,
+    UploadedFile,
+    WebhookDelivery,
+)
+
+__all__ = ["ApiCall", "TelegramEmulator", "TelegramUser", "UploadedFile", "WebhookDelivery"]

@@ -1,0 +1,76 @@
+"""Building the python-telegram-bot `Application` and its webhook endpoint."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from bot import Settings
+from bot._metrics import Metrics
+
+__all__ = ["build_application", "telegram_endpoint"]
+
+logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+
+
+def build_application(settings: Settings, *, polling: bool) -> Application:  # type: ignore[type-arg]
+    """An Application on the configured Bot API; webhook mode has no updater."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        # The overall limit only; per-chat pacing is the outbox's job (PITFALLS.md).
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_max_per_second))
+        # One pooled connection by default: throughput falls as updates in flight rise.
+        .connection_pool_size(32)
+        .pool_timeout(10.0)
+        .concurrent_updates(True)
+    )
+    if not polling:
+        builder = builder.updater(None)
+    return builder.build()
+
+
+def telegram_endpoint(
+    application: Application,  # type: ignore[type-arg]
+    settings: Settings,
+    metrics: Metrics,
+) -> Any:
+    """`POST /telegram`: check the secret token header, then queue the update."""
+    secret = settings.telegram_secret_token
+
+    async def endpoint(request: Request) -> Response:
+        if secret is not None:
+            given = request.headers.get(SECRET_HEADER, "")
+            # Constant-time: the official Starlette example compares with ==.
+            if not hmac.compare_digest(given.encode(), secret.get_secret_value().encode()):
+                metrics.telegram_updates.labels("forbidden").inc()
+                return JSONResponse({"error": {"field": SECRET_HEADER}}, status_code=403)
+        body = await request.body()
+        if len(body) > settings.max_body_bytes:
+            metrics.telegram_updates.labels("too_large").inc()
+            return JSONResponse({"error": {"field": "body"}}, status_code=413)
+        try:
+            data = json.loads(body)
+            update = Update.de_json(data, application.bot)
+        except (ValueError, TypeError, KeyError) as error:
+            metrics.telegram_updates.labels("malformed").inc()
+            logger.warning("telegram update refused: %s", type(error).__name__)
+            return JSONResponse({"error": {"field": "body"}}, status_code=400)
+        await application.update_queue.put(update)
+        metrics.telegram_updates.labels("queued").inc()
+        return Response(status_code=200)
+
+    return endpoint

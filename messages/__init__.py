@@ -1,0 +1,51 @@
+"""Every word a customer sees: gettext catalogues, babel formatting, neutral layouts.
+
+Templates return a `Rendered` (plain text and button rows) that each channel
+draws; they import no channel library. Call `load_catalogues()` once at start.
+"""
+
+from messages._catalog import catalogue_languages, load_catalogues
+from messages._contact import first_contact
+from messages._format import format_date, format_datetime, format_money
+from messages._layout import Action, Button, Rendered
+from messages._lint import FORBIDDEN_PHRASES, forbidden_phrases
+from messages._locale import current_locale, normalize_locale, resolve_locale, use_locale
+from messages._replies import (
+    apology,
+    hello_unlinked,
+    not_linked,
+    nothing_due,
+    person_requested,
+    stopped,
+    token_invalid,
+    welcome_linked,
+)
+from messages._stop import STOP_WORDS, is_stop_word
+
+__all__ = [
+    "FORBIDDEN_PHRASES",
+    "STOP_WORDS",
+    "Action",
+    "Button",
+    "Rendered",
+    "apology",
+    "catalogue_languages",
+    "current_locale",
+    "first_contact",
+    "forbidden_phrases",
+    "format_date",
+    "format_datetime",
+    "format_money",
+    "hello_unlinked",
+    "is_stop_word",
+    "load_catalogues",
+    "normalize_locale",
+    "not_linked",
+    "nothing_due",
+    "person_requested",
+    "resolve_locale",
+    "stopped",
+    "token_invalid",
+    "use_locale",
+    "welcome_linked",
+]

@@ -1,0 +1,163 @@
+"""Rows of the SQL backends turned into domain records."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from bot import (
+    Case,
+    CaseStage,
+    CaseStatus,
+    CaseType,
+    Contact,
+    ContactStatus,
+    Customer,
+    Invoice,
+    InvoiceStatus,
+    Money,
+    PaymentMethod,
+    Reason,
+)
+from bot.ports import AuditRecord, ChannelLink, StoredEvent
+from storage._codec import load_json, read_date, read_time
+
+__all__ = [
+    "to_audit",
+    "to_case",
+    "to_contact",
+    "to_customer",
+    "to_event",
+    "to_invoice",
+    "to_link",
+    "to_method",
+]
+
+
+class Row(Protocol):
+    """What both backends' rows offer: access by column name."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+    def keys(self) -> list[str]: ...
+
+
+def _time(value: str | None) -> Any:
+    return None if value is None else read_time(value)
+
+
+def to_customer(row: Row) -> Customer:
+    return Customer(
+        id=row["id"],
+        name=row["name"],
+        phone=row["phone"],
+        email=row["email"],
+        locale=row["locale"],
+        timezone=row["timezone"],
+        country=row["country"],
+    )
+
+
+def to_method(row: Row) -> PaymentMethod:
+    return PaymentMethod(
+        reference=row["reference"],
+        customer_id=row["customer_id"],
+        kind=row["kind"],
+        status=row["status"],
+        reason=None if row["reason"] is None else Reason(row["reason"]),
+        last4=row["last4"],
+        expires_on=None if row["expires_on"] is None else read_date(row["expires_on"]),
+        fact_at=read_time(row["fact_at"]),
+    )
+
+
+def to_invoice(row: Row) -> Invoice:
+    currency = row["currency"]
+    return Invoice(
+        id=row["id"],
+        customer_id=row["customer_id"],
+        amount=Money(row["amount"], currency),
+        amount_due=Money(row["amount_due"], currency),
+        issued_on=read_date(row["issued_on"]),
+        due_on=read_date(row["due_on"]),
+        status=InvoiceStatus(row["status"]),
+        fact_at=read_time(row["fact_at"]),
+    )
+
+
+def to_case(row: Row, invoices: tuple[Invoice, ...] = ()) -> Case:
+    due = _amount_due(invoices)
+    return Case(
+        id=row["id"],
+        customer_id=row["customer_id"],
+        type=CaseType(row["type"]),
+        stage=CaseStage(row["stage"]),
+        status=CaseStatus(row["status"]),
+        reason=Reason(row["reason"]),
+        opened_at=read_time(row["opened_at"]),
+        closed_at=_time(row["closed_at"]),
+        why=load_json(row["why"]) or {},
+        amount_due=due,
+        invoice_ids=tuple(invoice.id for invoice in invoices),
+    )
+
+
+def _amount_due(invoices: tuple[Invoice, ...]) -> Money | None:
+    """The sum due over a case's invoices, in the currency of the first one."""
+    if not invoices:
+        return None
+    currency = invoices[0].amount.currency
+    due = sum(i.amount_due.minor for i in invoices if i.amount.currency == currency)
+    return Money(due, currency)
+
+
+def to_contact(row: Row) -> Contact:
+    return Contact(
+        id=row["id"],
+        case_id=row["case_id"],
+        customer_id=row["customer_id"],
+        channel=row["channel"],
+        template=row["template"],
+        params=load_json(row["params"]) or {},
+        status=ContactStatus(row["status"]),
+        due_at=read_time(row["due_at"]),
+        attempts=row["attempts"],
+        chat_id=row["chat_id"] if "chat_id" in row.keys() else None,  # noqa: SIM118 - Row
+        sent_at=_time(row["sent_at"]),
+        channel_message_id=row["channel_message_id"],
+        last_error=row["last_error"],
+    )
+
+
+def to_audit(row: Row) -> AuditRecord:
+    return AuditRecord(
+        at=read_time(row["at"]),
+        actor=row["actor"],
+        action=row["action"],
+        reason=row["reason"],
+        case_id=row["case_id"],
+        customer_id=row["customer_id"],
+        detail=load_json(row["detail"]),
+    )
+
+
+def to_link(row: Row) -> ChannelLink:
+    return ChannelLink(
+        customer_id=row["customer_id"],
+        channel=row["channel"],
+        chat_id=row["chat_id"],
+        linked_at=read_time(row["linked_at"]),
+        reachable=bool(row["reachable"]),
+    )
+
+
+def to_event(row: Row) -> StoredEvent:
+    return StoredEvent(
+        source=row["source"],
+        source_id=row["source_id"],
+        type=row["type"],
+        occurred_at=_time(row["occurred_at"]),
+        received_at=read_time(row["received_at"]),
+        payload=row["payload"],
+        customer_id=row["customer_id"],
+        outcome=row["outcome"],
+    )

@@ -1,0 +1,301 @@
+"""The embedded SQLite backend through aiosqlite.
+
+One writer connection serialised by a lock, every read-then-write inside
+`BEGIN IMMEDIATE` (a deferred transaction that upgrades fails at once with
+"database is locked"), WAL so that a second connection reads meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot import CaseStatus, Contact, ContactStatus, Invoice
+from bot.ports import CaseView, Clock, ImportedInvoice, StoredEvent
+from storage._codec import write_time
+from storage._migrate import migrations
+from storage._rows import (
+    to_audit,
+    to_case,
+    to_contact,
+    to_customer,
+    to_event,
+    to_invoice,
+    to_link,
+)
+from storage._sqlite_tx import SqliteTx, invoice_values
+
+__all__ = ["SqliteStore"]
+
+logger = logging.getLogger(__name__)
+
+_TABLES = (
+    "customers",
+    "payment_methods",
+    "payments",
+    "invoices",
+    "billing_events",
+    "cases",
+    "case_invoices",
+    "contacts",
+    "channel_links",
+    "link_tokens",
+    "audit_records",
+)
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    db = await aiosqlite.connect(path, isolation_level=None)
+    db.row_factory = aiosqlite.Row
+    await db.execute("PRAGMA journal_mode = WAL")
+    await db.execute("PRAGMA foreign_keys = ON")
+    await db.execute("PRAGMA busy_timeout = 10000")
+    await db.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
+class SqliteStore:
+    """The `Store` port on one SQLite file."""
+
+    def __init__(self, path: Path, clock: Clock) -> None:
+        self.path = path
+        self._clock = clock
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path, clock: Clock, *, migrate: bool = True) -> SqliteStore:
+        """Open (creating if needed) and, by default, bring the schema up to date."""
+        store = cls(path, clock)
+        await store.start(migrate=migrate)
+        return store
+
+    async def start(self, *, migrate: bool = True) -> None:
+        """Connect (creating the file if needed) and, by default, migrate."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await _connect(self.path)
+        self._reader = await _connect(self.path)
+        if migrate:
+            await self.migrate()
+
+    async def close(self) -> None:
+        for db in (self._reader, self._writer):
+            if db is not None:
+                await db.close()
+        self._reader = self._writer = None
+
+    @property
+    def _w(self) -> aiosqlite.Connection:
+        if self._writer is None:
+            raise RuntimeError("store is closed")
+        return self._writer
+
+    @property
+    def _r(self) -> aiosqlite.Connection:
+        if self._reader is None:
+            raise RuntimeError("store is closed")
+        return self._reader
+
+    @asynccontextmanager
+    async def _immediate(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            await self._w.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._w
+            except BaseException:
+                await self._w.execute("ROLLBACK")
+                raise
+            await self._w.execute("COMMIT")
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqliteTx]:
+        async with self._immediate() as db:
+            yield SqliteTx(db, self._clock.now())
+
+    async def migrate(self) -> list[int]:
+        await self._w.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        applied: list[int] = []
+        for migration in migrations():
+            async with self._immediate() as db:
+                sql = "SELECT 1 FROM schema_migrations WHERE version = ?"
+                async with db.execute(sql, (migration.version,)) as cursor:
+                    if await cursor.fetchone():
+                        continue
+                for statement in _statements(migration.sql):
+                    await db.execute(statement)
+                await db.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                    (migration.version, migration.name, write_time(self._clock.now())),
+                )
+            logger.info("applied migration %s", migration.name)
+            applied.append(migration.version)
+        return applied
+
+    async def import_invoices(self, rows: Sequence[ImportedInvoice]) -> tuple[int, int]:
+        now = write_time(self._clock.now())
+        customers = {row.customer.id: row.customer for row in rows}
+        customer_rows = [
+            (c.id, c.name, c.phone, c.email, c.locale, c.timezone, c.country, now, now)
+            for c in customers.values()
+        ]
+        invoice_rows = [invoice_values(row.invoice) for row in rows]
+        async with self._immediate() as db:
+            await db.executemany(_IMPORT_CUSTOMER, customer_rows)
+            before = db.total_changes
+            await db.executemany(_IMPORT_INVOICE, invoice_rows)
+            changed = db.total_changes - before
+        return changed, len(rows) - changed
+
+    async def iter_book(self, *, batch: int = 10_000) -> AsyncIterator[tuple[Invoice, bool]]:
+        sql = """SELECT i.*, EXISTS (SELECT 1 FROM case_invoices ci WHERE ci.invoice_id = i.id)
+            AS in_case FROM invoices i ORDER BY i.customer_id, i.issued_on, i.id"""
+        async with self._r.execute(sql) as cursor:
+            while rows := await cursor.fetchmany(batch):
+                for row in rows:
+                    yield to_invoice(row), bool(row["in_case"])
+
+    async def claim_due(self, *, channel: str, now: datetime, limit: int) -> list[Contact]:
+        moment = write_time(now)
+        claim = """UPDATE contacts SET status = 'sending', claimed_at = ?,
+                attempts = attempts + 1
+            WHERE id IN (SELECT id FROM contacts WHERE status = 'queued' AND channel = ?
+                AND due_at <= ? ORDER BY due_at, id LIMIT ?)
+            RETURNING id"""
+        async with self._immediate() as db:
+            async with db.execute(claim, (moment, channel, moment, limit)) as cursor:
+                ids = [row["id"] for row in await cursor.fetchall()]
+            if not ids:
+                return []
+            marks = ",".join("?" * len(ids))
+            sql = f"""SELECT c.*, l.chat_id FROM contacts c LEFT JOIN channel_links l
+                ON l.customer_id = c.customer_id AND l.channel = c.channel
+                WHERE c.id IN ({marks}) ORDER BY c.due_at, c.id"""
+            async with db.execute(sql, ids) as cursor:
+                return [to_contact(row) for row in await cursor.fetchall()]
+
+    async def finish_contact(
+        self,
+        contact_id: int,
+        *,
+        status: ContactStatus,
+        at: datetime,
+        channel_message_id: str | None = None,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> None:
+        sent = write_time(at) if status is ContactStatus.SENT else None
+        due = None if retry_at is None else write_time(retry_at)
+        sql = """UPDATE contacts SET status = ?, sent_at = coalesce(?, sent_at),
+                channel_message_id = coalesce(?, channel_message_id), last_error = ?,
+                due_at = coalesce(?, due_at) WHERE id = ?"""
+        async with self._immediate() as db:
+            await db.execute(sql, (status.value, sent, channel_message_id, error, due, contact_id))
+
+    async def release_stale(self, *, before: datetime) -> int:
+        sql = "UPDATE contacts SET status = 'queued' WHERE status = 'sending' AND claimed_at < ?"
+        async with self._immediate() as db:
+            cursor = await db.execute(sql, (write_time(before),))
+            return cursor.rowcount
+
+    async def _rows(self, sql: str, *args: Any) -> list[aiosqlite.Row]:
+        async with self._r.execute(sql, args) as cursor:
+            return list(await cursor.fetchall())
+
+    async def _view(self, row: aiosqlite.Row) -> CaseView:
+        case_id, customer_id = row["id"], row["customer_id"]
+        invoice_sql = """SELECT i.* FROM invoices i JOIN case_invoices ci ON ci.invoice_id = i.id
+            WHERE ci.case_id = ? ORDER BY i.due_on, i.id"""
+        invoices = tuple(to_invoice(r) for r in await self._rows(invoice_sql, case_id))
+        customer = await self._rows("SELECT * FROM customers WHERE id = ?", customer_id)
+        audit = await self._rows(
+            "SELECT * FROM audit_records WHERE case_id = ? ORDER BY at, id", case_id
+        )
+        contacts = await self._rows(
+            "SELECT * FROM contacts WHERE case_id = ? ORDER BY created_at, id", case_id
+        )
+        link = await self._rows(
+            "SELECT * FROM channel_links WHERE customer_id = ? AND channel = 'telegram'",
+            customer_id,
+        )
+        return CaseView(
+            case=to_case(row, invoices),
+            customer=to_customer(customer[0]),
+            invoices=invoices,
+            audit=tuple(to_audit(r) for r in audit),
+            contacts=tuple(to_contact(r) for r in contacts),
+            channel=to_link(link[0]) if link else None,
+        )
+
+    async def list_cases(self, *, open_only: bool = False) -> list[CaseView]:
+        where = "WHERE closed_at IS NULL" if open_only else ""
+        rows = await self._rows(f"SELECT * FROM cases {where} ORDER BY id")
+        return [await self._view(row) for row in rows]
+
+    async def case_view(self, case_id: int) -> CaseView | None:
+        rows = await self._rows("SELECT * FROM cases WHERE id = ?", case_id)
+        return await self._view(rows[0]) if rows else None
+
+    async def list_contacts(self, *, status: ContactStatus | None = None) -> list[Contact]:
+        if status is None:
+            return [to_contact(r) for r in await self._rows("SELECT * FROM contacts ORDER BY id")]
+        sql = "SELECT * FROM contacts WHERE status = ? ORDER BY id"
+        return [to_contact(r) for r in await self._rows(sql, status.value)]
+
+    async def list_events(self, *, outcome: str | None = None) -> list[StoredEvent]:
+        if outcome is None:
+            rows = await self._rows("SELECT * FROM billing_events ORDER BY id")
+        else:
+            sql = "SELECT * FROM billing_events WHERE outcome = ? ORDER BY id"
+            rows = await self._rows(sql, outcome)
+        return [to_event(row) for row in rows]
+
+    async def counts(self) -> dict[str, int]:
+        result = {}
+        for table in _TABLES:
+            rows = await self._rows(f"SELECT count(*) AS n FROM {table}")
+            result[table] = int(rows[0]["n"])
+        return result
+
+    async def case_status_counts(self) -> dict[CaseStatus, int]:
+        rows = await self._rows("SELECT status, count(*) AS n FROM cases GROUP BY status")
+        return {CaseStatus(row["status"]): int(row["n"]) for row in rows}
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (sqlite3.complete_statement knows the grammar)."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip() and not buffer.strip().startswith("--"):
+        raise RuntimeError(f"incomplete SQL statement at the end of a migration: {buffer!r}")
+    return statements
+
+
+_IMPORT_CUSTOMER = """INSERT INTO customers (id, name, phone, email, locale, timezone, country,
+        created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (id) DO NOTHING"""
+
+# A re-imported row that says nothing new changes nothing; an older snapshot never
+# overwrites a newer fact (order safety).
+_IMPORT_INVOICE = """INSERT INTO invoices (id, customer_id, currency, amount, amount_due,
+        issued_on, due_on, status, fact_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET amount = excluded.amount, amount_due = excluded.amount_due,
+        due_on = excluded.due_on, status = excluded.status, fact_at = excluded.fact_at
+    WHERE excluded.fact_at >= invoices.fact_at AND (invoices.amount != excluded.amount
+        OR invoices.amount_due != excluded.amount_due OR invoices.status != excluded.status
+        OR invoices.due_on != excluded.due_on)"""

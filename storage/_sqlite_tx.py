@@ -1,0 +1,327 @@
+"""One SQLite unit of work: the `Tx` port on a connection inside `BEGIN IMMEDIATE`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import aiosqlite
+
+from bot import Case, CaseStage, CaseStatus, CaseType, Customer, Invoice, PaymentMethod, Reason
+from bot.ports import AuditRecord, ChannelLink, RegisteredPayment, StoredEvent
+from storage._codec import dump_json, write_date, write_time
+from storage._rows import to_case, to_customer, to_invoice, to_link, to_method
+
+__all__ = ["SqliteTx"]
+
+_FIELDS = ("name", "phone", "email", "locale", "timezone", "country")
+
+
+class SqliteTx:
+    """The `Tx` port for SQLite; the caller owns BEGIN and COMMIT."""
+
+    def __init__(self, db: aiosqlite.Connection, now: datetime) -> None:
+        self._db = db
+        self._now = write_time(now)
+
+    async def _one(self, sql: str, *args: Any) -> aiosqlite.Row | None:
+        async with self._db.execute(sql, args) as cursor:
+            return await cursor.fetchone()
+
+    async def _all(self, sql: str, *args: Any) -> list[aiosqlite.Row]:
+        async with self._db.execute(sql, args) as cursor:
+            return list(await cursor.fetchall())
+
+    async def record_event(self, event: StoredEvent) -> bool:
+        sql = """INSERT INTO billing_events
+            (source, source_id, type, occurred_at, received_at, customer_id, outcome, payload)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, source_id) DO NOTHING"""
+        occurred = None if event.occurred_at is None else write_time(event.occurred_at)
+        cursor = await self._db.execute(
+            sql,
+            (
+                event.source,
+                event.source_id,
+                event.type,
+                occurred,
+                write_time(event.received_at),
+                event.customer_id,
+                event.outcome,
+                event.payload,
+            ),
+        )
+        return cursor.rowcount == 1
+
+    async def event_known(self, source: str, source_id: str) -> bool:
+        sql = "SELECT 1 FROM billing_events WHERE source = ? AND source_id = ?"
+        return await self._one(sql, source, source_id) is not None
+
+    async def get_customer(self, customer_id: str) -> Customer | None:
+        row = await self._one("SELECT * FROM customers WHERE id = ?", customer_id)
+        return None if row is None else to_customer(row)
+
+    async def upsert_customer(self, customer: Customer) -> Customer:
+        values = [getattr(customer, name) for name in _FIELDS]
+        updates = ", ".join(f"{n} = coalesce(excluded.{n}, customers.{n})" for n in _FIELDS)
+        sql = f"""INSERT INTO customers (id, {", ".join(_FIELDS)}, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET {updates}, updated_at = excluded.updated_at"""
+        await self._db.execute(sql, (customer.id, *values, self._now, self._now))
+        stored = await self.get_customer(customer.id)
+        assert stored is not None
+        return stored
+
+    async def set_opted_out(self, customer_id: str, at: datetime | None) -> None:
+        moment = None if at is None else write_time(at)
+        sql = "UPDATE customers SET opted_out_at = ?, updated_at = ? WHERE id = ?"
+        await self._db.execute(sql, (moment, self._now, customer_id))
+
+    async def is_opted_out(self, customer_id: str) -> bool:
+        row = await self._one("SELECT opted_out_at FROM customers WHERE id = ?", customer_id)
+        return row is not None and row["opted_out_at"] is not None
+
+    async def get_payment_method(self, reference: str) -> PaymentMethod | None:
+        row = await self._one("SELECT * FROM payment_methods WHERE reference = ?", reference)
+        return None if row is None else to_method(row)
+
+    async def save_payment_method(self, method: PaymentMethod) -> None:
+        sql = """INSERT INTO payment_methods
+            (reference, customer_id, kind, status, reason, last4, expires_on, fact_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (reference) DO UPDATE SET customer_id = excluded.customer_id,
+                kind = excluded.kind, status = excluded.status, reason = excluded.reason,
+                last4 = coalesce(excluded.last4, payment_methods.last4),
+                expires_on = coalesce(excluded.expires_on, payment_methods.expires_on),
+                fact_at = excluded.fact_at"""
+        expires = None if method.expires_on is None else write_date(method.expires_on)
+        reason = None if method.reason is None else method.reason.value
+        await self._db.execute(
+            sql,
+            (
+                method.reference,
+                method.customer_id,
+                method.kind,
+                method.status,
+                reason,
+                method.last4,
+                expires,
+                write_time(method.fact_at),
+            ),
+        )
+
+    async def register_payment(
+        self, payment_id: str, *, customer_id: str, method: str | None, invoice_id: str | None
+    ) -> None:
+        sql = """INSERT INTO payments
+            (id, customer_id, method_reference, invoice_id, registered_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET
+                method_reference = coalesce(excluded.method_reference, payments.method_reference),
+                invoice_id = coalesce(excluded.invoice_id, payments.invoice_id)"""
+        await self._db.execute(sql, (payment_id, customer_id, method, invoice_id, self._now))
+
+    async def find_payment(self, payment_id: str) -> RegisteredPayment | None:
+        row = await self._one("SELECT * FROM payments WHERE id = ?", payment_id)
+        if row is None:
+            return None
+        return RegisteredPayment(
+            row["id"], row["customer_id"], row["method_reference"], row["invoice_id"]
+        )
+
+    async def get_invoice(self, invoice_id: str) -> Invoice | None:
+        row = await self._one("SELECT * FROM invoices WHERE id = ?", invoice_id)
+        return None if row is None else to_invoice(row)
+
+    async def save_invoice(self, invoice: Invoice) -> None:
+        sql = """INSERT INTO invoices (id, customer_id, currency, amount, amount_due, issued_on,
+                due_on, status, fact_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id,
+                currency = excluded.currency, amount = excluded.amount,
+                amount_due = excluded.amount_due, issued_on = excluded.issued_on,
+                due_on = excluded.due_on, status = excluded.status, fact_at = excluded.fact_at"""
+        await self._db.execute(sql, invoice_values(invoice))
+
+    async def unpaid_invoices(self, customer_id: str) -> list[Invoice]:
+        sql = """SELECT * FROM invoices WHERE customer_id = ? AND amount_due > 0
+            ORDER BY due_on, issued_on, id"""
+        return [to_invoice(row) for row in await self._all(sql, customer_id)]
+
+    async def prior_amounts(
+        self, customer_id: str, currency: str, before: date, limit: int
+    ) -> list[int]:
+        sql = """SELECT amount FROM invoices WHERE customer_id = ? AND currency = ?
+            AND issued_on < ? ORDER BY issued_on DESC, id DESC LIMIT ?"""
+        rows = await self._all(sql, customer_id, currency, write_date(before), limit)
+        return [row["amount"] for row in rows]
+
+    async def _case(self, row: aiosqlite.Row | None) -> Case | None:
+        if row is None:
+            return None
+        sql = """SELECT i.* FROM invoices i JOIN case_invoices ci ON ci.invoice_id = i.id
+            WHERE ci.case_id = ? ORDER BY i.due_on, i.id"""
+        invoices = tuple(to_invoice(r) for r in await self._all(sql, row["id"]))
+        return to_case(row, invoices)
+
+    async def open_case(self, customer_id: str, case_type: CaseType) -> Case | None:
+        sql = "SELECT * FROM cases WHERE customer_id = ? AND type = ? AND closed_at IS NULL"
+        return await self._case(await self._one(sql, customer_id, case_type.value))
+
+    async def get_case(self, case_id: int) -> Case | None:
+        return await self._case(await self._one("SELECT * FROM cases WHERE id = ?", case_id))
+
+    async def insert_case(
+        self,
+        *,
+        customer_id: str,
+        case_type: CaseType,
+        reason: Reason,
+        status: CaseStatus,
+        opened_at: datetime,
+        why: dict[str, Any],
+    ) -> Case:
+        sql = """INSERT INTO cases (customer_id, type, stage, status, reason, opened_at, why)
+            VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *"""
+        values = (
+            customer_id,
+            case_type.value,
+            CaseStage.PRE_COLLECTION.value,
+            status.value,
+            reason.value,
+            write_time(opened_at),
+            dump_json(why),
+        )
+        row = await self._one(sql, *values)
+        assert row is not None
+        return to_case(row)
+
+    async def update_case(
+        self,
+        case_id: int,
+        *,
+        status: CaseStatus | None = None,
+        reason: Reason | None = None,
+        why: dict[str, Any] | None = None,
+        closed_at: datetime | None = None,
+    ) -> None:
+        changes: dict[str, Any] = {}
+        if status is not None:
+            changes["status"] = status.value
+        if reason is not None:
+            changes["reason"] = reason.value
+        if why is not None:
+            changes["why"] = dump_json(why)
+        if closed_at is not None:
+            changes["closed_at"] = write_time(closed_at)
+            changes["stage"] = CaseStage.CLOSED.value
+        if not changes:
+            return
+        assignments = ", ".join(f"{name} = ?" for name in changes)
+        await self._db.execute(
+            f"UPDATE cases SET {assignments} WHERE id = ?", (*changes.values(), case_id)
+        )
+
+    async def attach_invoice(self, case_id: int, invoice_id: str) -> None:
+        sql = (
+            "INSERT INTO case_invoices (case_id, invoice_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+        )
+        await self._db.execute(sql, (case_id, invoice_id))
+
+    async def cases_for_invoice(self, invoice_id: str) -> list[Case]:
+        sql = """SELECT c.* FROM cases c JOIN case_invoices ci ON ci.case_id = c.id
+            WHERE ci.invoice_id = ? ORDER BY c.id"""
+        rows = await self._all(sql, invoice_id)
+        return [case for row in rows if (case := await self._case(row)) is not None]
+
+    async def open_cases_of(self, customer_id: str) -> list[Case]:
+        sql = "SELECT * FROM cases WHERE customer_id = ? AND closed_at IS NULL ORDER BY id"
+        rows = await self._all(sql, customer_id)
+        return [case for row in rows if (case := await self._case(row)) is not None]
+
+    async def enqueue(
+        self,
+        *,
+        customer_id: str,
+        case_id: int | None,
+        channel: str,
+        template: str,
+        params: dict[str, Any],
+        due_at: datetime,
+        dedupe_key: str,
+    ) -> int | None:
+        sql = """INSERT INTO contacts (case_id, customer_id, channel, template, params, status,
+                due_at, dedupe_key, created_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)
+            ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"""
+        values = (case_id, customer_id, channel, template, dump_json(params))
+        row = await self._one(sql, *values, write_time(due_at), dedupe_key, self._now)
+        return None if row is None else int(row["id"])
+
+    async def audit(self, record: AuditRecord) -> None:
+        sql = """INSERT INTO audit_records
+            (at, actor, action, case_id, customer_id, reason, detail)
+            VALUES (?, ?, ?, ?, ?, ?, ?)"""
+        detail = None if record.detail is None else dump_json(record.detail)
+        values = (record.actor, record.action, record.case_id, record.customer_id, record.reason)
+        await self._db.execute(sql, (write_time(record.at), *values, detail))
+
+    async def store_token(
+        self, *, token_hash: str, customer_id: str, purpose: str, expires_at: datetime
+    ) -> None:
+        sql = """INSERT INTO link_tokens (token_hash, customer_id, purpose, created_at, expires_at)
+            VALUES (?, ?, ?, ?, ?)"""
+        values = (token_hash, customer_id, purpose, self._now, write_time(expires_at))
+        await self._db.execute(sql, values)
+
+    async def use_token(self, token_hash: str, *, purpose: str, now: datetime) -> str | None:
+        # A conditional update: of two redemptions racing, exactly one changes the row.
+        sql = """UPDATE link_tokens SET used_at = ? WHERE token_hash = ? AND purpose = ?
+            AND used_at IS NULL AND expires_at > ? RETURNING customer_id"""
+        moment = write_time(now)
+        row = await self._one(sql, moment, token_hash, purpose, moment)
+        return None if row is None else str(row["customer_id"])
+
+    async def link_channel(self, link: ChannelLink) -> None:
+        # A chat belongs to one customer and a customer has one chat per channel.
+        await self._db.execute(
+            "DELETE FROM channel_links WHERE channel = ? AND (chat_id = ? OR customer_id = ?)",
+            (link.channel, link.chat_id, link.customer_id),
+        )
+        sql = """INSERT INTO channel_links (customer_id, channel, chat_id, linked_at, reachable)
+            VALUES (?, ?, ?, ?, ?)"""
+        values = (link.customer_id, link.channel, link.chat_id, write_time(link.linked_at))
+        await self._db.execute(sql, (*values, int(link.reachable)))
+
+    async def channel_of(self, customer_id: str, channel: str) -> ChannelLink | None:
+        sql = "SELECT * FROM channel_links WHERE customer_id = ? AND channel = ?"
+        row = await self._one(sql, customer_id, channel)
+        return None if row is None else to_link(row)
+
+    async def customer_of_chat(self, channel: str, chat_id: str) -> str | None:
+        sql = "SELECT customer_id FROM channel_links WHERE channel = ? AND chat_id = ?"
+        row = await self._one(sql, channel, chat_id)
+        return None if row is None else str(row["customer_id"])
+
+    async def set_reachable(self, channel: str, chat_id: str, reachable: bool) -> str | None:
+        sql = """UPDATE channel_links SET reachable = ? WHERE channel = ? AND chat_id = ?
+            RETURNING customer_id"""
+        row = await self._one(sql, int(reachable), channel, chat_id)
+        return None if row is None else str(row["customer_id"])
+
+    async def cancel_queued(self, customer_id: str) -> int:
+        sql = """UPDATE contacts SET status = 'cancelled'
+            WHERE customer_id = ? AND status = 'queued'"""
+        cursor = await self._db.execute(sql, (customer_id,))
+        return cursor.rowcount
+
+
+def invoice_values(invoice: Invoice) -> tuple[Any, ...]:
+    """The `invoices` columns of an invoice, in table order."""
+    return (
+        invoice.id,
+        invoice.customer_id,
+        invoice.amount.currency,
+        invoice.amount.minor,
+        invoice.amount_due.minor,
+        write_date(invoice.issued_on),
+        write_date(invoice.due_on),
+        invoice.status.value,
+        write_time(invoice.fact_at),
+    )

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from bot import CaseStatus, CaseType, Reason, Settings, parse_event
+from bot._ingest import Ingest, Outcome
+from storage import SqliteStore
+from tests.conftest import FixedClock
+
+
+def event(kind: str, event_id: str, at: str = "2024-03-01T09:00:00+00:00", **parts: Any) -> str:
+    body = {"id": event_id, "type": kind, "occurred_at": at, **parts}
+    return json.dumps(body)
+
+
+CUSTOMER = {"id": "C-1", "locale": "en_US", "country": "US"}
+CARD_EXPIRED = {"kind": "card", "reason": "expired_card", "last4": "4242"}
+
+
+def invoice(invoice_id: str, amount: str, *, due: str | None = None, **dates: str) -> dict[str, Any]:
+    part = {"id": invoice_id, "amount": amount, "currency": "USD"}
+    part["issued_on"] = dates.get("issued_on", "2024-01-01")
+    part["due_on"] = dates.get("due_on", "2024-01-31")
+    if due is not None:
+        part["amount_due"] = due
+    return part
+
+
+@pytest.fixture
+def ingest(store: SqliteStore, clock: FixedClock, settings: Settings) -> Ingest:
+    return Ingest(store, clock, settings)
+
+
+async def accept(ingest: Ingest, body: str) -> Any:
+    return await ingest.accept("canonical", parse_event(body), body)
+
+
+async def test_failed_payment_opens_type_a_case_with_reason(
+    ingest: Ingest, store: SqliteStore
+) -> None:
+    body = event("payment_failed", "e1", customer=CUSTOMER, payment_method=CARD_EXPIRED)
+
+    result = await accept(ingest, body)
+
+    cases = await store.list_cases()
+    assert result.outcome is Outcome.APPLIED
+    assert [(v.case.type, v.case.reason, v.case.status) for v in cases] == [
+        (CaseType.A, Reason.EXPIRED_CARD, CaseStatus.NO_CHANNEL)
+    ]
+
+
+async def test_repeated_event_changes_nothing(ingest: Ingest, store: SqliteStore) -> None:
+    body = event("payment_failed", "e1", customer=CUSTOMER, payment_method=CARD_EXPIRED)
+    await accept(ingest, body)
+    before = await store.counts()
+
+    result = await accept(ingest, body)
+
+    assert result.outcome is Outcome.DUPLICATE
+    assert await store.counts() == before
+
+
+async def test_late_failure_after_payment_opens_nothing(ingest: Ingest, store: SqliteStore) -> None:
+    paid = event(
+        "payment_received",
+        "paid",
+        at="2024-03-02T10:00:00+00:00",
+        customer=CUSTOMER,
+        invoice=invoice("INV-1", "100.00", due="0"),
+        payment={"id": "PAY-1", "amount": "100.00", "currency": "USD"},
+    )
+    failed = event(
+        "payment_failed",
+        "failed",
+        at="2024-03-02T09:00:00+00:00",
+        customer=CUSTOMER,
+        invoice=invoice("INV-1", "100.00"),
+        payment_method=CARD_EXPIRED,
+    )
+    await accept(ingest, paid)
+
+    result = await accept(ingest, failed)
+
+    assert result.outcome is Outcome.STALE
+    assert await store.list_cases() == []
+
+
+async def test_full_payment_closes_case_and_partial_keeps_it_open(
+    ingest: Ingest, store: SqliteStore
+) -> None:
+    failed = event(
+        "payment_failed",
+        "f",
+        customer=CUSTOMER,
+        invoice=invoice("INV-1", "100.00"),
+        payment_method=CARD_EXPIRED,
+    )
+    await accept(ingest, failed)
+    part = {"id": "P1", "amount": "40.00", "currency": "USD"}
+    rest = {"id": "P2", "amount": "60.00", "currency": "USD"}
+
+    await accept(ingest, event("payment_received", "p1", "2024-03-02T00:00:00Z", customer=CUSTOMER, payment=part))
+    after_partial = (await store.list_cases())[0].case
+    await accept(ingest, event("payment_received", "p2", "2024-03-03T00:00:00Z", customer=CUSTOMER, payment=rest))
+    after_full = (await store.list_cases())[0].case
+
+    assert (after_partial.is_open, str(after_partial.amount_due)) == (True, "60.00 USD")
+    assert (after_full.is_open, after_full.status) == (False, CaseStatus.CLOSED)
+
+
+async def test_substantial_overdue_invoice_opens_type_c_with_median(
+    ingest: Ingest, store: SqliteStore
+) -> None:
+    for n, amount in enumerate(["10.00", "20.00", "30.00"], start=1):
+        issued = {"issued_on": f"2023-0{n}-01", "due_on": f"2023-0{n}-15"}
+        body = event("invoice_issued", f"i{n}", customer=CUSTOMER, invoice=invoice(f"I{n}", amount, **issued))
+        await accept(ingest, body)
+    big = invoice("I9", "30.00", issued_on="2024-01-01", due_on="2024-01-31")
+
+    result = await accept(ingest, event("invoice_overdue", "o9", customer=CUSTOMER, invoice=big))
+
+    view = (await store.list_cases())[0]
+    assert result.opened == [view.case.id]
+    assert (view.case.type, view.case.why["median"], view.case.why["ratio"]) == (CaseType.C, "20", "1.50")

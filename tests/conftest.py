@@ -1,0 +1,66 @@
+"""Shared fixtures: a settable clock, settings without the environment, a store on disk."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import Settings
+from storage import SqliteStore
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+class FixedClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2024, 3, 4, 10, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=f"sqlite:///{tmp_path / 'settle.db'}",
+        webhook_secret="canonical-secret",
+        stripe_webhook_secret="whsec_test",
+        gocardless_webhook_secret="gc-secret",
+        telegram_bot_username="settle_test_bot",
+    )
+
+
+@pytest.fixture
+async def store(settings: Settings, clock: FixedClock) -> AsyncIterator[SqliteStore]:
+    assert settings.sqlite_path is not None
+    opened = await SqliteStore.open(settings.sqlite_path, clock)
+    yield opened
+    await opened.close()
+
+
+def shared(*parts: str) -> Path:
+    """A file of the shared real-data folder; the test is skipped when it is absent."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data not found: {path}")
+    return path
+
+
+def load_json(*parts: str) -> Any:
+    return json.loads(shared(*parts).read_text())

@@ -1,0 +1,106 @@
+"""Every template, for every reason and language, passes the wording lint (rules 5, 14, 15)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import pytest
+
+from bot import Money, Reason
+from messages import (
+    Action,
+    Rendered,
+    apology,
+    catalogue_languages,
+    first_contact,
+    forbidden_phrases,
+    hello_unlinked,
+    not_linked,
+    nothing_due,
+    person_requested,
+    stopped,
+    token_invalid,
+    welcome_linked,
+)
+
+LINKS = [None, "https://pay.example.test/x"]
+REPLIES = [
+    apology,
+    hello_unlinked,
+    not_linked,
+    nothing_due,
+    person_requested,
+    stopped,
+    token_invalid,
+    welcome_linked,
+]
+
+
+def _outbound(locale: str) -> Iterator[tuple[str, Rendered]]:
+    """Every message sent without the customer writing first, with each mix of links."""
+    for reason, update_url, pay_url in itertools.product(Reason, LINKS, LINKS):
+        yield (
+            reason.value,
+            first_contact(
+                reason,
+                amount_due=Money(41290, "ILS"),
+                due_on=None,
+                update_url=update_url,
+                pay_url=pay_url,
+                locale=locale,
+                invoice_count=2,
+            ),
+        )
+    yield "welcome_linked", welcome_linked(locale=locale)
+
+
+def _every_template(locale: str) -> Iterator[tuple[str, Rendered]]:
+    yield from _outbound(locale)
+    for reply in REPLIES:
+        yield reply.__name__, reply(locale=locale)
+
+
+def _words(rendered: Rendered) -> str:
+    return "\n".join([rendered.text, *(button.text for button in rendered.all_buttons)])
+
+
+@pytest.mark.parametrize("language", sorted(catalogue_languages()))
+def test_no_template_uses_pressure_or_legal_wording(language: str) -> None:
+    found = {name: forbidden_phrases(_words(r)) for name, r in _every_template(language)}
+
+    assert {name: phrases for name, phrases in found.items() if phrases} == {}
+
+
+@pytest.mark.parametrize("language", sorted(catalogue_languages()))
+def test_every_outbound_template_offers_stop_messages(language: str) -> None:
+    missing = [
+        name
+        for name, rendered in _outbound(language)
+        if Action.STOP not in [button.action for button in rendered.all_buttons]
+    ]
+
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Our lawyer will contact you.", ["lawyer"]),
+        ("We may take LEGAL ACTION.", ["legal action"]),
+        ("See you in court", ["court"]),
+        ("Why not borrow to pay?", ["borrow"]),
+        ("You could be sued.", ["sue"]),
+        ("Last chance: pay immediately", ["last chance", "immediately"]),
+        ("Lawyers and courts", ["lawyer", "court"]),
+    ],
+)
+def test_forbidden_phrases_finds_pressure_and_threats(text: str, expected: list[str]) -> None:
+    assert forbidden_phrases(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["A courtesy note", "Please pursue the issue", "Your latest payment", "Tap below"]
+)
+def test_forbidden_phrases_ignores_innocent_words(text: str) -> None:
+    assert forbidden_phrases(text) == []

@@ -60,18 +60,6 @@ class Settings(BaseSettings):
     update_payment_url: str = "https://billing.example.com/payment-method?token={token}"
     pay_now_url: str = "https://billing.example.com/pay?token={token}"
 
-    # Slack (used by the staff desk).
-    slack_bot_token: SecretStr | None = Field(
-        default=None, validation_alias=_platform("SLACK_BOT_TOKEN")
-    )
-    slack_signing_secret: SecretStr | None = Field(
-        default=None, validation_alias=_platform("SLACK_SIGNING_SECRET")
-    )
-    slack_app_token: SecretStr | None = Field(
-        default=None, validation_alias=_platform("SLACK_APP_TOKEN")
-    )
-    slack_base_url: str = "https://slack.com/api/"
-
     # Outbox.
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_batch: int = Field(default=50, ge=1)
@@ -79,7 +67,6 @@ class Settings(BaseSettings):
     telegram_max_per_second: int = Field(default=30, ge=1)
 
     default_locale: str = "en"
-    default_timezone: str = "UTC"
 
     @field_validator("substantial_min_amount", mode="before")
     @classmethod

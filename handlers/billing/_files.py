@@ -102,7 +102,7 @@ def read_rows(
 ) -> Iterator[ImportedInvoice | RowError]:
     """Validated rows of an export, or the error of each row that fails."""
     parse = _RowParser(mapping, as_of=as_of, today=today, fact_at=fact_at)
-    records = _csv_records(stream, mapping) if kind == "csv" else _jsonl_records(stream)
+    records = _csv_records(stream, mapping) if kind == "csv" else _jsonl_records(stream, mapping)
     for line, record in records:
         if isinstance(record, RowError):
             yield record
@@ -140,7 +140,9 @@ def _csv_records(
         yield line, {name: values[index] for name, index in wanted}
 
 
-def _jsonl_records(stream: Iterable[str]) -> Iterator[tuple[int, dict[str, str] | RowError]]:
+def _jsonl_records(
+    stream: Iterable[str], mapping: Mapping
+) -> Iterator[tuple[int, dict[str, str] | RowError]]:
     for line, text in enumerate(stream, start=1):
         if not text.strip():
             continue
@@ -152,7 +154,14 @@ def _jsonl_records(stream: Iterable[str]) -> Iterator[tuple[int, dict[str, str] 
         if not isinstance(value, dict):
             yield line, RowError(line, "expected a JSON object")
             continue
-        yield line, {str(k): "" if v is None else str(v) for k, v in value.items()}
+        yield (
+            line,
+            {
+                name: "" if value[column] is None else str(value[column])
+                for name, column in mapping.columns.items()
+                if column in value
+            },
+        )
 
 
 class _RowParser:

@@ -20,7 +20,9 @@ CUSTOMER = {"id": "C-1", "locale": "en_US", "country": "US"}
 CARD_EXPIRED = {"kind": "card", "reason": "expired_card", "last4": "4242"}
 
 
-def invoice(invoice_id: str, amount: str, *, due: str | None = None, **dates: str) -> dict[str, Any]:
+def invoice(
+    invoice_id: str, amount: str, *, due: str | None = None, **dates: str
+) -> dict[str, Any]:
     part = {"id": invoice_id, "amount": amount, "currency": "USD"}
     part["issued_on"] = dates.get("issued_on", "2024-01-01")
     part["due_on"] = dates.get("due_on", "2024-01-31")
@@ -63,7 +65,9 @@ async def test_repeated_event_changes_nothing(ingest: Ingest, store: SqliteStore
     assert await store.counts() == before
 
 
-async def test_late_failure_after_payment_opens_nothing(ingest: Ingest, store: SqliteStore) -> None:
+async def test_late_failure_after_payment_opens_nothing(
+    ingest: Ingest, store: SqliteStore
+) -> None:
     paid = event(
         "payment_received",
         "paid",
@@ -102,9 +106,15 @@ async def test_full_payment_closes_case_and_partial_keeps_it_open(
     part = {"id": "P1", "amount": "40.00", "currency": "USD"}
     rest = {"id": "P2", "amount": "60.00", "currency": "USD"}
 
-    await accept(ingest, event("payment_received", "p1", "2024-03-02T00:00:00Z", customer=CUSTOMER, payment=part))
+    await accept(
+        ingest,
+        event("payment_received", "p1", "2024-03-02T00:00:00Z", customer=CUSTOMER, payment=part),
+    )
     after_partial = (await store.list_cases())[0].case
-    await accept(ingest, event("payment_received", "p2", "2024-03-03T00:00:00Z", customer=CUSTOMER, payment=rest))
+    await accept(
+        ingest,
+        event("payment_received", "p2", "2024-03-03T00:00:00Z", customer=CUSTOMER, payment=rest),
+    )
     after_full = (await store.list_cases())[0].case
 
     assert (after_partial.is_open, str(after_partial.amount_due)) == (True, "60.00 USD")
@@ -116,7 +126,12 @@ async def test_substantial_overdue_invoice_opens_type_c_with_median(
 ) -> None:
     for n, amount in enumerate(["10.00", "20.00", "30.00"], start=1):
         issued = {"issued_on": f"2023-0{n}-01", "due_on": f"2023-0{n}-15"}
-        body = event("invoice_issued", f"i{n}", customer=CUSTOMER, invoice=invoice(f"I{n}", amount, **issued))
+        body = event(
+            "invoice_issued",
+            f"i{n}",
+            customer=CUSTOMER,
+            invoice=invoice(f"I{n}", amount, **issued),
+        )
         await accept(ingest, body)
     big = invoice("I9", "30.00", issued_on="2024-01-01", due_on="2024-01-31")
 
@@ -124,4 +139,8 @@ async def test_substantial_overdue_invoice_opens_type_c_with_median(
 
     view = (await store.list_cases())[0]
     assert result.opened == [view.case.id]
-    assert (view.case.type, view.case.why["median"], view.case.why["ratio"]) == (CaseType.C, "20", "1.50")
+    assert (view.case.type, view.case.why["median"], view.case.why["ratio"]) == (
+        CaseType.C,
+        "20",
+        "1.50",
+    )

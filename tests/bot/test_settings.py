@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot import ConfigurationError, Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _documented() -> set[str]:
+    text = (ROOT / ".env.example").read_text()
+    return set(re.findall(r"^# ((?:SETTLE_|TELEGRAM_)[A-Z0-9_]+)=", text, re.MULTILINE))
+
+
+def _declared() -> set[str]:
+    names = set()
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        names.add(alias.choices[0] if alias else f"SETTLE_{name.upper()}")  # type: ignore[union-attr]
+    return names
+
+
+def test_env_example_lists_every_setting() -> None:
+    assert _documented() == _declared()
+
+
+def test_env_example_shows_the_defaults() -> None:
+    text = (ROOT / ".env.example").read_text()
+    shown = dict(re.findall(r"^# (SETTLE_[A-Z0-9_]+)=(.*)$", text, re.MULTILINE))
+    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+
+    for name, value in shown.items():
+        actual = getattr(defaults, name.removeprefix("SETTLE_").lower())
+        assert str(actual or "") == value, name
+
+
+def test_minimum_amounts_are_read_per_currency(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SETTLE_SUBSTANTIAL_MIN_AMOUNT", "usd=500, JPY=40000")
+
+    amounts = Settings(_env_file=None).min_substantial  # type: ignore[call-arg]
+
+    assert {code: money.minor for code, money in amounts.items()} == {"USD": 50000, "JPY": 40000}
+
+
+def test_bad_minimum_amount_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SETTLE_SUBSTANTIAL_MIN_AMOUNT", "USD=5.001")
+
+    with pytest.raises(ConfigurationError, match="SETTLE_SUBSTANTIAL_MIN_AMOUNT"):
+        _ = Settings(_env_file=None).min_substantial  # type: ignore[call-arg]

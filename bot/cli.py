@@ -261,3 +261,7 @@ def events(unmatched: bool) -> None:
             f"{received}  {event.source:<10} {event.source_id:<28} {event.type:<24} "
             f"{event.outcome:<10} {event.customer_id or '-'}"
         )
+
+
+if __name__ == "__main__":
+    main()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["dump_json", "load_json", "read_date", "read_time", "write_date", "write_time"]
@@ -11,6 +12,7 @@ __all__ = ["dump_json", "load_json", "read_date", "read_time", "write_date", "wr
 _FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
+@lru_cache(maxsize=4096)
 def write_time(moment: datetime) -> str:
     """UTC text in one fixed format, so that stored times sort as text."""
     if moment.tzinfo is None:
@@ -19,7 +21,8 @@ def write_time(moment: datetime) -> str:
 
 
 def read_time(text: str) -> datetime:
-    return datetime.strptime(text, _FORMAT).replace(tzinfo=UTC)
+    # fromisoformat reads the trailing Z since Python 3.11, and is many times faster.
+    return datetime.fromisoformat(text)
 
 
 def write_date(day: date) -> str:

@@ -210,7 +210,9 @@ class _RowParser:
         defaults = self.mapping.defaults
 
         def value(name: str) -> str:
-            text = record.get(name, "").strip()
+            text = record.get(name)
+            if text:
+                text = text.strip()
             return text or defaults.get(name, "")
 
         return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Iterator
@@ -88,7 +89,9 @@ async def import_file(
 async def _store_batches(
     store: Store, rows: Iterator[ImportedInvoice | RowError], summary: ImportSummary
 ) -> None:
+    """Store rows in batches; a batch is written while the next one is parsed."""
     batch: dict[str, ImportedInvoice] = {}
+    writing: asyncio.Task[None] | None = None
     for row in rows:
         summary.rows += 1
         if isinstance(row, RowError):
@@ -99,17 +102,21 @@ async def _store_batches(
         # Within a batch the last row for an invoice wins, as it would across batches.
         batch[row.invoice.id] = row
         if len(batch) >= BATCH:
-            await _flush(store, batch, summary)
-    await _flush(store, batch, summary)
+            if writing is not None:
+                await writing
+            writing = asyncio.create_task(_flush(store, list(batch.values()), summary))
+            batch = {}
+    if writing is not None:
+        await writing
+    await _flush(store, list(batch.values()), summary)
 
 
-async def _flush(store: Store, batch: dict[str, ImportedInvoice], summary: ImportSummary) -> None:
+async def _flush(store: Store, batch: list[ImportedInvoice], summary: ImportSummary) -> None:
     if not batch:
         return
-    written, unchanged = await store.import_invoices(list(batch.values()))
+    written, unchanged = await store.import_invoices(batch)
     summary.written += written
     summary.unchanged += unchanged
-    batch.clear()
 
 
 def _kind(path: Path) -> str:

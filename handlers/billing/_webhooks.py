@@ -119,7 +119,7 @@ class _Webhooks:
         secret = self.secret(self.settings.gocardless_webhook_secret, name)
         raw_events = verify_gocardless(body, request.headers.get("webhook-signature"), secret)
         # Translate every event before applying any, so that a bad one stores nothing.
-        translated = [(raw, translate_gocardless(raw)) for raw in raw_events]
+        translated = [(raw, _checked(translate_gocardless(raw))) for raw in raw_events]
         results = []
         for raw, event in translated:
             if event is None:
@@ -128,7 +128,7 @@ class _Webhooks:
                 logger.info("gocardless event id=%s type=%s ignored", raw.get("id"), kind)
                 results.append({"id": raw.get("id"), "outcome": "ignored"})
                 continue
-            result = await self.accept("gocardless", check_event(event), _json(raw))
+            result = await self.accept("gocardless", event, _json(raw))
             results.append(_result(event, result))
         return JSONResponse({"events": results})
 
@@ -148,6 +148,10 @@ class _NotConfigured(Exception):
     def __init__(self, setting: str) -> None:
         super().__init__(setting)
         self.setting = setting
+
+
+def _checked(event: BillingEvent | None) -> BillingEvent | None:
+    return None if event is None else check_event(event)
 
 
 def _json(value: Any) -> str:
@@ -173,9 +177,7 @@ def _guard(source: str, metrics: Metrics, handler: Endpoint) -> Endpoint:
         except EventRejected as error:
             metrics.rejected.labels(source, error.field).inc()
             logger.warning("%s request refused field=%s: %s", source, error.field, error.message)
-            status = (
-                401 if _is_auth(error.field) else 413 if "larger than" in error.message else 400
-            )
+            status = _status(error)
             return JSONResponse(
                 {"error": {"field": error.field, "message": error.message}}, status_code=status
             )
@@ -189,24 +191,26 @@ def _guard(source: str, metrics: Metrics, handler: Endpoint) -> Endpoint:
     return endpoint
 
 
-def _is_auth(field: str) -> bool:
-    return field in {
-        "X-Settle-Timestamp",
-        "X-Settle-Signature",
-        "Stripe-Signature",
-        "Webhook-Signature",
-    }
+_AUTH_HEADERS = frozenset(
+    {"X-Settle-Timestamp", "X-Settle-Signature", "Stripe-Signature", "Webhook-Signature"}
+)
+
+
+def _status(error: EventRejected) -> int:
+    if error.field in _AUTH_HEADERS:
+        return 401
+    return 413 if error.field == "body" and "larger than" in error.message else 400
 
 
 def billing_routes(ingest: Ingest, settings: Settings, metrics: Metrics) -> list[Route]:
     """The three billing endpoints of DESIGN.md."""
     hooks = _Webhooks(ingest, settings, metrics)
+    endpoints = {
+        "canonical": ("/billing/events", hooks.canonical),
+        "stripe": ("/billing/stripe", hooks.stripe),
+        "gocardless": ("/billing/gocardless", hooks.gocardless),
+    }
     return [
-        Route("/billing/events", _guard("canonical", metrics, hooks.canonical), methods=["POST"]),
-        Route("/billing/stripe", _guard("stripe", metrics, hooks.stripe), methods=["POST"]),
-        Route(
-            "/billing/gocardless",
-            _guard("gocardless", metrics, hooks.gocardless),
-            methods=["POST"],
-        ),
+        Route(path, _guard(source, metrics, handler), methods=["POST"])
+        for source, (path, handler) in endpoints.items()
     ]

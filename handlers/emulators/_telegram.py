@@ -12,7 +12,6 @@ import contextlib
 import itertools
 import json
 import logging
-import mimetypes
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -20,7 +19,6 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import parse_qsl
 
 import httpx
 import uvicorn
@@ -29,30 +27,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from handlers.emulators._requests import ApiError, JSONDict, UploadedFile, read_params
+
 logger = logging.getLogger(__name__)
 
-JSONDict = dict[str, Any]
 _Handler = Callable[[JSONDict], Awaitable[Any]]
 
-# Field types of the Bot API methods: forms carry strings, and PTB JSON-encodes the rest.
-_JSON_FIELDS = frozenset(
-    {"reply_markup", "entities", "caption_entities", "allowed_updates", "link_preview_options"}
-    | {"reply_parameters"}
-)
-_INT_FIELDS = frozenset(
-    {"chat_id", "message_id", "offset", "limit", "max_connections", "cache_time"}
-    | {"message_thread_id", "reply_to_message_id"}
-)
-_BOOL_FIELDS = frozenset(
-    {"show_alert", "drop_pending_updates", "disable_notification", "protect_content"}
-    | {"disable_content_type_detection", "allow_sending_without_reply"}
-)
 # Without allowed_updates Telegram sends every type but these (getUpdates, allowed_updates).
 _OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
-_INTEGER = re.compile(r"-?\d+")
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{5,32})?(?=\s|$)")
-_BOUNDARY = re.compile(r'boundary="?([^";]+)"?')
-_FORM_PARAM = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 _NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup"
     " are exactly the same as a current content and reply markup of the message"
@@ -76,15 +59,6 @@ class TelegramUser:
         optional = {"last_name": self.last_name, "username": self.username}
         optional["language_code"] = self.language_code
         return user | {key: value for key, value in optional.items() if value is not None}
-
-
-@dataclass(frozen=True, slots=True)
-class UploadedFile:
-    """A file the bot uploaded, with the name and bytes it sent."""
-
-    file_name: str
-    content: bytes
-    mime_type: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,17 +98,6 @@ class _Webhook:
     secret_token: str | None
 
 
-class _ApiError(Exception):
-    """An error answer of the Bot API."""
-
-    def __init__(self, status: int, description: str, parameters: JSONDict | None = None):
-        super().__init__(description)
-        self.status = int(status)
-        self.body: JSONDict = {"ok": False, "error_code": self.status, "description": description}
-        if parameters:
-            self.body["parameters"] = parameters
-
-
 class TelegramEmulator:
     """A Bot API server for one bot, with a call record, fault injection and scripted users."""
 
@@ -165,7 +128,7 @@ class TelegramEmulator:
         self._last_message_id: dict[int, int] = {}
         self._users: dict[int, TelegramUser] = {}
         self._blocked: set[int] = set()
-        self._faults: dict[str, list[_ApiError]] = {}
+        self._faults: dict[str, list[ApiError]] = {}
         self._files: dict[str, UploadedFile] = {}
         self._queries: set[str] = set()
         self._ids = itertools.count(1)
@@ -338,9 +301,9 @@ class TelegramEmulator:
             raise ValueError(msg)
         if status == HTTPStatus.TOO_MANY_REQUESTS:
             text = description or f"Too Many Requests: retry after {retry_after}"
-            error = _ApiError(status, text, {"retry_after": retry_after})
+            error = ApiError(status, text, {"retry_after": retry_after})
         else:
-            error = _ApiError(status, description or _phrase(status))
+            error = ApiError(status, description or _phrase(status))
         self._faults.setdefault(method.lower(), []).extend([error] * times)
 
     # The users' side.
@@ -464,14 +427,14 @@ class TelegramEmulator:
         params: JSONDict = {}
         try:
             if request.path_params["token"] != self.token:
-                raise _ApiError(HTTPStatus.UNAUTHORIZED, "Unauthorized")
+                raise ApiError(HTTPStatus.UNAUTHORIZED, "Unauthorized")
             if handler is None:
-                raise _ApiError(HTTPStatus.NOT_FOUND, "Not Found")
-            params = await _read_params(request)
+                raise ApiError(HTTPStatus.NOT_FOUND, "Not Found")
+            params = await read_params(request)
             if faults := self._faults.get(name.lower()):
                 raise faults.pop(0)
             status, body = 200, {"ok": True, "result": await handler(params)}
-        except _ApiError as error:
+        except ApiError as error:
             status, body = error.status, error.body
         self._calls.append(ApiCall(name, params, started, status, body))
         self._notify()
@@ -545,7 +508,7 @@ class TelegramEmulator:
     async def _get_updates(self, params: JSONDict) -> list[JSONDict]:
         if self._webhook is not None:
             msg = "Conflict: can't use getUpdates method while webhook is active;"
-            raise _ApiError(HTTPStatus.CONFLICT, msg + " use deleteWebhook to delete it first")
+            raise ApiError(HTTPStatus.CONFLICT, msg + " use deleteWebhook to delete it first")
         if "allowed_updates" in params:
             self._allowed_updates = list(params["allowed_updates"])
         offset = int(params.get("offset", 0))
@@ -576,7 +539,7 @@ class TelegramEmulator:
     async def _edit_message_text(self, params: JSONDict) -> JSONDict:
         message = self._editable(params)
         if "text" not in message:
-            raise _ApiError(HTTPStatus.BAD_REQUEST, "Bad Request: there is no text to edit")
+            raise ApiError(HTTPStatus.BAD_REQUEST, "Bad Request: there is no text to edit")
         # Telegram drops the inline keyboard when the edit does not repeat it.
         changes = {"text": _text(params), "entities": params.get("entities")}
         changes["reply_markup"] = _inline_markup(params.get("reply_markup"))
@@ -591,7 +554,7 @@ class TelegramEmulator:
             msg = (
                 "Bad Request: query is too old and response timeout expired or query ID is invalid"
             )
-            raise _ApiError(HTTPStatus.BAD_REQUEST, msg)
+            raise ApiError(HTTPStatus.BAD_REQUEST, msg)
         return True
 
     # Chats and messages.
@@ -599,11 +562,11 @@ class TelegramEmulator:
     def _chat_id(self, params: JSONDict) -> int:
         chat_id = params.get("chat_id")
         if chat_id in (None, ""):
-            raise _ApiError(HTTPStatus.BAD_REQUEST, "Bad Request: chat_id is empty")
+            raise ApiError(HTTPStatus.BAD_REQUEST, "Bad Request: chat_id is empty")
         if not isinstance(chat_id, int):
-            raise _ApiError(HTTPStatus.BAD_REQUEST, "Bad Request: chat not found")
+            raise ApiError(HTTPStatus.BAD_REQUEST, "Bad Request: chat not found")
         if chat_id in self._blocked:
-            raise _ApiError(HTTPStatus.FORBIDDEN, _BLOCKED)
+            raise ApiError(HTTPStatus.FORBIDDEN, _BLOCKED)
         return chat_id
 
     def _chat(self, chat_id: int) -> JSONDict:
@@ -630,21 +593,21 @@ class TelegramEmulator:
     def _editable(self, params: JSONDict) -> JSONDict:
         if "inline_message_id" in params:
             msg = "Bad Request: the emulator does not support inline messages"
-            raise _ApiError(HTTPStatus.BAD_REQUEST, msg)
+            raise ApiError(HTTPStatus.BAD_REQUEST, msg)
         chat_id = self._chat_id(params)
         if "message_id" not in params:
             msg = "Bad Request: message identifier is not specified"
-            raise _ApiError(HTTPStatus.BAD_REQUEST, msg)
+            raise ApiError(HTTPStatus.BAD_REQUEST, msg)
         message = self._messages.get((chat_id, params["message_id"]))
         if message is None:
-            raise _ApiError(HTTPStatus.BAD_REQUEST, "Bad Request: message to edit not found")
+            raise ApiError(HTTPStatus.BAD_REQUEST, "Bad Request: message to edit not found")
         if message["from"]["id"] != self.bot_user["id"]:
-            raise _ApiError(HTTPStatus.BAD_REQUEST, "Bad Request: message can't be edited")
+            raise ApiError(HTTPStatus.BAD_REQUEST, "Bad Request: message can't be edited")
         return message
 
     def _edit(self, message: JSONDict, changes: JSONDict) -> JSONDict:
         if all(message.get(key) == value for key, value in changes.items()):
-            raise _ApiError(HTTPStatus.BAD_REQUEST, _NOT_MODIFIED)
+            raise ApiError(HTTPStatus.BAD_REQUEST, _NOT_MODIFIED)
         edited = {key: value for key, value in (message | changes).items() if value is not None}
         edited["edit_date"] = int(time.time())
         self._messages[(message["chat"]["id"], message["message_id"])] = edited
@@ -658,10 +621,10 @@ class TelegramEmulator:
             self._files[file_id] = upload
         elif document:
             msg = "Bad Request: wrong file identifier/HTTP URL specified"
-            raise _ApiError(HTTPStatus.BAD_REQUEST, msg)
+            raise ApiError(HTTPStatus.BAD_REQUEST, msg)
         else:
             msg = "Bad Request: there is no document in the request"
-            raise _ApiError(HTTPStatus.BAD_REQUEST, msg)
+            raise ApiError(HTTPStatus.BAD_REQUEST, msg)
         return {
             "file_id": file_id,
             "file_unique_id": f"unique-{file_id}",
@@ -671,82 +634,12 @@ class TelegramEmulator:
         }
 
 
-# Parsing: PTB posts forms (multipart with files) with non-string values JSON-encoded.
-
-
-async def _read_params(request: Request) -> JSONDict:
-    fields: dict[str, Any] = dict(request.query_params)
-    body = await request.body()
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if body and media_type == "application/json":
-        fields |= _parse_json(body)
-    elif body and media_type == "multipart/form-data":
-        fields |= _parse_multipart(body, request.headers["content-type"])
-    elif body:
-        fields |= dict(parse_qsl(body.decode(), keep_blank_values=True))
-    for name, value in fields.items():  # InputMedia refers to its file as attach://<part>.
-        if isinstance(value, str) and value.startswith("attach://"):
-            fields[name] = fields.get(value.removeprefix("attach://"), value)
-    return {name: _coerce(name, value) for name, value in fields.items()}
-
-
-def _parse_json(body: bytes) -> JSONDict:
-    try:
-        fields = json.loads(body)
-    except ValueError:
-        fields = None
-    if not isinstance(fields, dict):
-        raise _ApiError(HTTPStatus.BAD_REQUEST, "Bad Request: can't parse JSON object")
-    return fields
-
-
-def _parse_multipart(body: bytes, content_type: str) -> dict[str, Any]:
-    boundary = _BOUNDARY.search(content_type)
-    if boundary is None:
-        raise _ApiError(HTTPStatus.BAD_REQUEST, "Bad Request: multipart boundary is missing")
-    fields: dict[str, Any] = {}
-    for chunk in body.split(b"--" + boundary[1].encode())[1:-1]:
-        head, _, content = chunk.removeprefix(b"\r\n").removesuffix(b"\r\n").partition(b"\r\n\r\n")
-        headers = dict(
-            (key.strip().lower(), value.strip())
-            for key, _, value in (line.partition(":") for line in head.decode().split("\r\n"))
-        )
-        disposition = {
-            key: value.replace("%22", '"').replace("\\\\", "\\")  # httpx's HTML5 escaping
-            for key, value in _FORM_PARAM.findall(headers.get("content-disposition", ""))
-        }
-        if "filename" not in disposition:
-            fields[disposition.get("name", "")] = content.decode()
-            continue
-        file_name = disposition["filename"]
-        mime_type = headers.get("content-type") or mimetypes.guess_type(file_name)[0]
-        upload = UploadedFile(file_name, content, mime_type or "application/octet-stream")
-        fields[disposition.get("name", "")] = upload
-    return fields
-
-
-def _coerce(name: str, value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    if name in _JSON_FIELDS:
-        try:
-            return json.loads(value)
-        except ValueError:
-            msg = f"Bad Request: can't parse {name} JSON object"
-            raise _ApiError(HTTPStatus.BAD_REQUEST, msg) from None
-    if name in _INT_FIELDS and _INTEGER.fullmatch(value):
-        return int(value)
-    if name in _BOOL_FIELDS:
-        return value.lower() in ("true", "1")
-    return value
-
-
 def _text(params: JSONDict) -> str:
     text = params.get("text")
     if not isinstance(text, str) or not text.strip():
-        raise _ApiError(HTTPStatus.BAD_REQUEST, "Bad Request: message text is empty")
+        raise ApiError(HTTPStatus.BAD_REQUEST, "Bad Request: message text is empty")
     if _utf16(text) > 4096:
-        raise _ApiError(HTTPStatus.BAD_REQUEST, "Bad Request: message is too long")
+        raise ApiError(HTTPStatus.BAD_REQUEST, "Bad Request: message is too long")
     return text
 
 
@@ -757,7 +650,7 @@ def _inline_markup(markup: Any) -> JSONDict | None:
     for row in markup["inline_keyboard"]:
         for button in row:
             if len(str(button.get("callback_data", "")).encode()) > 64:
-                raise _ApiError(HTTPStatus.BAD_REQUEST, "Bad Request: BUTTON_DATA_INVALID")
+                raise ApiError(HTTPStatus.BAD_REQUEST, "Bad Request: BUTTON_DATA_INVALID")
     return markup
 
 

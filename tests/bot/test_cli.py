@@ -1,0 +1,169 @@
+"""The `settle` command line, run through click's runner and as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from tests.conftest import shared
+
+ROOT = Path(__file__).resolve().parents[2]
+MAPPING = str(ROOT / "examples" / "accounts-receivable.toml")
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith(("SETTLE_", "TELEGRAM_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SETTLE_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SETTLE_LOG_LEVEL", "WARNING")
+    return CliRunner()
+
+
+def _import_ar(runner: CliRunner) -> str:
+    path = str(shared("datasets", "WA_Fn-UseC_-Accounts-Receivable.csv"))
+    args = ["import", path, "--mapping", MAPPING, "--as-of", "2013-06-01", "--no-progress"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_import_prints_a_summary(runner: CliRunner) -> None:
+    output = _import_ar(runner)
+
+    assert output.startswith(
+        "2466 rows: 2466 imported (2466 new or changed, 0 unchanged), 0 failed"
+    )
+
+
+def test_cases_json_lists_type_c_cases_with_why(runner: CliRunner) -> None:
+    _import_ar(runner)
+
+    result = runner.invoke(main, ["cases", "--json"])
+
+    rows = json.loads(result.output)
+    assert {(r["type"], r["status"], r["reason"]) for r in rows} == {
+        ("C", "no channel yet", "substantial_overdue")
+    }
+    assert all(r["why"]["as_of"] == "2013-06-01" for r in rows)
+
+
+def test_case_shows_invoices_and_history(runner: CliRunner) -> None:
+    _import_ar(runner)
+
+    result = runner.invoke(main, ["case", "1"])
+
+    assert result.exit_code == 0
+    assert "status: no channel yet" in result.output
+    assert "opened: substantial invoice overdue" in result.output
+
+
+def test_unknown_case_is_a_clean_error(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["case", "99"])
+
+    assert (result.exit_code, result.output.strip()) == (1, "Error: no case '99'")
+
+
+def test_link_for_unknown_customer_is_a_clean_error(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["link", "nobody"], env={"SETTLE_TELEGRAM_BOT_USERNAME": "b"})
+
+    assert (result.exit_code, result.output.strip()) == (1, "Error: no customer 'nobody'")
+
+
+def test_link_prints_a_deep_link(runner: CliRunner) -> None:
+    _import_ar(runner)
+
+    result = runner.invoke(
+        main, ["link", "0379-NEVHP"], env={"SETTLE_TELEGRAM_BOT_USERNAME": "settle_bot"}
+    )
+
+    assert result.output.startswith("https://t.me/settle_bot?start=")
+    assert len(result.output.strip().rpartition("=")[2]) == 32
+
+
+def test_import_with_bad_rows_exits_1_and_names_the_line(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "customer_id,invoice_id,amount,issued_on,due_on\n"
+        "C1,I1,10.00,2024-01-01,2024-01-31\n"
+        "C1,I2,ten,2024-01-01,2024-01-31\n"
+    )
+
+    result = runner.invoke(main, ["import", str(path), "--currency", "EUR", "--no-progress"])
+
+    assert result.exit_code == 1
+    assert "bad.csv:3: amount: malformed amount 'ten'" in result.output
+    assert "2 rows: 1 imported" in result.output
+
+
+def test_import_of_a_missing_file_names_it(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["import", "nowhere.csv", "--currency", "EUR"])
+
+    assert result.exit_code == 1
+    assert "cannot open nowhere.csv" in result.output
+
+
+def test_migrate_twice_reports_up_to_date(runner: CliRunner) -> None:
+    first = runner.invoke(main, ["migrate"])
+    second = runner.invoke(main, ["migrate"])
+
+    assert (first.output.strip(), second.output.strip()) == (
+        "applied migrations: [1]",
+        "schema is up to date",
+    )
+
+
+def test_bad_setting_names_the_variable(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["cases"], env={"SETTLE_PORT": "eighty"})
+
+    assert result.exit_code == 2
+    assert "SETTLE_PORT" in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_without_a_token_says_which_setting_is_missing(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "SETTLE_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+    }
+    command = [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)]
+    process = subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        health = _wait_healthy(port)
+    finally:
+        process.terminate()
+        _, errors = process.communicate(timeout=20)
+
+    assert health == {"status": "ok", "cases": 0}
+    missing = [line for line in errors.splitlines() if "TELEGRAM_BOT_TOKEN is not set" in line]
+    assert len(missing) == 1
+
+
+def _wait_healthy(port: int) -> object:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).json()
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("settle serve did not answer /healthz within 20 s")

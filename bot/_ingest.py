@@ -147,15 +147,15 @@ class _Apply:
 
     # Payment methods.
 
-    async def _method(self, customer_id: str, status: str) -> bool:
-        """Record the event's payment method; False when a newer fact is already known."""
+    async def _method(self, customer_id: str, status: str) -> PaymentMethod | None:
+        """Record the event's payment method; the newer fact already known, if there is one."""
         part = self.event.payment_method
         if part is None:
-            return True
+            return None
         reference = part.reference or f"{customer_id}/{part.kind}"
         known = await self.tx.get_payment_method(reference)
         if known is not None and occurred_before(self.event, known.fact_at):
-            return False
+            return known
         await self.tx.save_payment_method(
             PaymentMethod(
                 reference=reference,
@@ -168,22 +168,21 @@ class _Apply:
                 fact_at=self.event.occurred_at,
             )
         )
-        return True
+        return None
 
     async def _on_payment_failed(self, customer_id: str) -> None:
-        fresh = await self._method(customer_id, "failed")
-        invoice = await self._invoice(customer_id)
-        if invoice is None:
-            invoice = await self._registered_invoice()
+        newer = await self._method(customer_id, "failed")
+        if newer is not None and newer.status == "active":
+            # The method was fixed after this failure happened: the failure undoes nothing.
+            self.result.outcome = Outcome.STALE
+            return
+        invoice = await self._invoice(customer_id) or await self._registered_invoice()
         if invoice is not None and invoice.amount_due.minor == 0:
-            # A failure older than the payment that settled the invoice opens nothing.
-            self.result.outcome = Outcome.STALE
+            # Nothing is due on that invoice; a failure older than its payment is stale.
+            late = occurred_before(self.event, invoice.fact_at)
+            self.result.outcome = Outcome.STALE if late else Outcome.NOTED
             return
-        if not fresh and invoice is None:
-            self.result.outcome = Outcome.STALE
-            return
-        reason = self._reason()
-        await self._open_a(customer_id, reason, invoice)
+        await self._open_a(customer_id, self._reason(), invoice)
 
     def _reason(self) -> Reason:
         part = self.event.payment_method
@@ -220,7 +219,7 @@ class _Apply:
         await self._open_a(customer_id, Reason.EXPIRING, None)
 
     async def _on_payment_method_updated(self, customer_id: str) -> None:
-        if not await self._method(customer_id, "active"):
+        if await self._method(customer_id, "active") is not None:
             self.result.outcome = Outcome.STALE
             return
         case = await self.tx.open_case(customer_id, _A)

@@ -144,3 +144,113 @@ async def test_substantial_overdue_invoice_opens_type_c_with_median(
         "20",
         "1.50",
     )
+
+
+async def test_failure_older_than_the_method_update_opens_nothing(
+    ingest: Ingest, store: SqliteStore
+) -> None:
+    method = {"kind": "card", "reference": "pm_1"}
+    updated = event(
+        "payment_method_updated",
+        "u",
+        "2024-03-02T00:00:00Z",
+        customer=CUSTOMER,
+        payment_method=method,
+    )
+    failed = event(
+        "payment_failed",
+        "f",
+        "2024-03-01T00:00:00Z",
+        customer=CUSTOMER,
+        payment_method={**method, "reason": "expired_card"},
+    )
+    await accept(ingest, updated)
+
+    result = await accept(ingest, failed)
+
+    assert (result.outcome, await store.list_cases()) == (Outcome.STALE, [])
+
+
+@pytest.mark.parametrize(("expires_on", "opens"), [("2024-03-10", True), ("2024-05-01", False)])
+async def test_expiring_method_opens_a_case_only_within_the_notice_period(
+    ingest: Ingest, store: SqliteStore, expires_on: str, opens: bool
+) -> None:
+    body = event(
+        "payment_method_expiring",
+        "x",
+        customer=CUSTOMER,
+        payment_method={"kind": "card", "expires_on": expires_on},
+    )
+
+    await accept(ingest, body)
+
+    reasons = [v.case.reason for v in await store.list_cases()]
+    assert reasons == ([Reason.EXPIRING] if opens else [])
+
+
+async def test_method_update_closes_a_type_a_case_with_nothing_due(
+    ingest: Ingest, store: SqliteStore
+) -> None:
+    method = {"kind": "card", "reference": "pm_1"}
+    expiring = event(
+        "payment_method_expiring",
+        "x",
+        customer=CUSTOMER,
+        payment_method={**method, "expires_on": "2024-03-10"},
+    )
+    updated = event(
+        "payment_method_updated",
+        "u",
+        "2024-03-02T00:00:00Z",
+        customer=CUSTOMER,
+        payment_method=method,
+    )
+    await accept(ingest, expiring)
+
+    result = await accept(ingest, updated)
+
+    case = (await store.list_cases())[0].case
+    assert (result.closed, case.status) == ([case.id], CaseStatus.CLOSED)
+
+
+async def test_provider_payment_is_traced_through_its_registration(
+    ingest: Ingest, store: SqliteStore
+) -> None:
+    register = event(
+        "invoice_issued",
+        "r",
+        "2024-01-01T00:00:00Z",
+        customer=CUSTOMER,
+        invoice=invoice("INV-5", "80.00"),
+        payment={"id": "PM9"},
+        payment_method={"kind": "direct_debit", "reference": "MD9"},
+    )
+    failed = event(
+        "payment_failed",
+        "f",
+        payment={"id": "PM9"},
+        payment_method={"kind": "direct_debit", "reason": "insufficient_funds"},
+    )
+    await accept(ingest, register)
+
+    result = await accept(ingest, failed)
+
+    view = (await store.list_cases())[0]
+    assert result.customer_id == "C-1"
+    assert (view.case.reason, view.case.invoice_ids) == (Reason.INSUFFICIENT_FUNDS, ("INV-5",))
+
+
+async def test_unknown_mandate_is_stored_unmatched_and_opens_nothing(
+    ingest: Ingest, store: SqliteStore
+) -> None:
+    failed = event(
+        "payment_failed",
+        "f",
+        payment_method={"kind": "direct_debit", "reference": "MD0", "reason": "mandate_cancelled"},
+    )
+
+    result = await accept(ingest, failed)
+
+    unmatched = await store.list_events(outcome="unmatched")
+    assert (result.outcome, [e.source_id for e in unmatched]) == (Outcome.UNMATCHED, ["f"])
+    assert await store.list_cases() == []

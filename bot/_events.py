@@ -7,7 +7,7 @@ translated into a `BillingEvent` at the edge; the core sees nothing else.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -157,8 +157,29 @@ _REQUIRED: dict[EventType, tuple[str, ...]] = {
 }
 
 
+# Times and dates outside these bounds are typing errors, not billing facts.
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _check_range(event: BillingEvent) -> None:
+    if not _EARLIEST <= event.occurred_at <= _LATEST:
+        raise EventRejected("occurred_at", "outside 1970-01-01 to 2200-01-01")
+    days = {
+        "invoice.issued_on": event.invoice.issued_on if event.invoice else None,
+        "invoice.due_on": event.invoice.due_on if event.invoice else None,
+        "payment_method.expires_on": (
+            event.payment_method.expires_on if event.payment_method else None
+        ),
+    }
+    for field, day in days.items():
+        if day is not None and not _EARLIEST.date() <= day <= _LATEST.date():
+            raise EventRejected(field, "outside 1970-01-01 to 2200-01-01")
+
+
 def check_event(event: BillingEvent) -> BillingEvent:
     """Check the parts the event's type needs and its amounts; raise naming the field."""
+    _check_range(event)
     for path in _REQUIRED[event.type]:
         if _lookup(event, path) is None:
             raise EventRejected(path, f"required for an event of type {event.type}")

@@ -152,6 +152,8 @@ def _occurred_at(event: dict[str, Any]) -> datetime:
         raise EventRejected("created_at", f"{text!r} is not an ISO 8601 time") from None
     if moment.tzinfo is None:
         raise EventRejected("created_at", f"{text!r} has no offset; expected UTC")
+    if not 1970 <= moment.year < 2200:
+        raise EventRejected("created_at", "outside 1970-01-01 to 2200-01-01")
     return moment
 
 

@@ -234,9 +234,12 @@ def _expanded(obj: dict[str, Any], key: str) -> dict[str, Any] | None:
 def _moment(obj: dict[str, Any], key: str, where: str) -> datetime:
     seconds = _need(obj, key, int, where)
     try:
-        return datetime.fromtimestamp(seconds, UTC)
+        moment = datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
         raise EventRejected(_path(where, key), f"{seconds} is not a Unix time") from None
+    if not 1970 <= moment.year < 2200:
+        raise EventRejected(_path(where, key), "outside 1970-01-01 to 2200-01-01")
+    return moment
 
 
 def _currency(obj: dict[str, Any], where: str) -> str:

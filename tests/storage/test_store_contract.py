@@ -1,0 +1,246 @@
+"""The `Store` contract: every backend must pass these (SQLite today)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from bot import (
+    CaseStatus,
+    CaseType,
+    ContactStatus,
+    Customer,
+    Invoice,
+    InvoiceStatus,
+    Money,
+    Reason,
+)
+from bot.ports import ChannelLink, ImportedInvoice, StoredEvent
+from storage import SqliteStore
+from tests.conftest import FixedClock
+
+NOW = datetime(2024, 3, 4, 10, 0, tzinfo=UTC)
+
+
+def _event(source_id: str) -> StoredEvent:
+    return StoredEvent("canonical", source_id, "customer_updated", NOW, NOW, "{}", None, "applied")
+
+
+def _invoice(invoice_id: str, customer: str = "C-1", minor: int = 1000) -> Invoice:
+    money = Money(minor, "EUR")
+    return Invoice(
+        invoice_id,
+        customer,
+        money,
+        money,
+        date(2024, 1, 1),
+        date(2024, 1, 31),
+        InvoiceStatus.OVERDUE,
+        NOW,
+    )
+
+
+async def _case_with_contacts(store: SqliteStore, count: int) -> int:
+    async with store.transaction() as tx:
+        await tx.upsert_customer(Customer("C-1"))
+        await tx.link_channel(ChannelLink("C-1", "telegram", "77", NOW))
+        case = await tx.insert_case(
+            customer_id="C-1",
+            case_type=CaseType.A,
+            reason=Reason.EXPIRED_CARD,
+            status=CaseStatus.CONTACTING,
+            opened_at=NOW,
+            why={},
+        )
+        for n in range(count):
+            await tx.enqueue(
+                customer_id="C-1",
+                case_id=case.id,
+                channel="telegram",
+                template="t",
+                params={"n": n},
+                due_at=NOW,
+                dedupe_key=f"k{n}",
+            )
+    return case.id
+
+
+async def test_migrations_apply_once(store: SqliteStore) -> None:
+    assert await store.migrate() == []
+
+
+async def test_database_runs_in_wal_with_foreign_keys(store: SqliteStore) -> None:
+    with sqlite3.connect(store.path) as db:
+        mode = db.execute("PRAGMA journal_mode").fetchone()[0]
+
+    assert mode == "wal"
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        async with store.transaction() as tx:
+            await tx.save_invoice(_invoice("I-1", customer="nobody"))
+
+
+async def test_event_is_recorded_once_per_source_and_id(store: SqliteStore) -> None:
+    async with store.transaction() as tx:
+        first = await tx.record_event(_event("e1"))
+        second = await tx.record_event(_event("e1"))
+
+    assert (first, second) == (True, False)
+
+
+async def test_failed_unit_of_work_leaves_nothing(store: SqliteStore) -> None:
+    async def fail_midway() -> None:
+        async with store.transaction() as tx:
+            await tx.upsert_customer(Customer("C-9"))
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await fail_midway()
+
+    assert (await store.counts())["customers"] == 0
+
+
+async def test_one_open_case_per_customer_and_type(store: SqliteStore) -> None:
+    await _case_with_contacts(store, 0)
+
+    with pytest.raises(sqlite3.IntegrityError):
+        async with store.transaction() as tx:
+            await tx.insert_case(
+                customer_id="C-1",
+                case_type=CaseType.A,
+                reason=Reason.OTHER,
+                status=CaseStatus.NO_CHANNEL,
+                opened_at=NOW,
+                why={},
+            )
+
+
+async def test_enqueue_deduplicates_on_its_key(store: SqliteStore) -> None:
+    await _case_with_contacts(store, 1)
+
+    async with store.transaction() as tx:
+        again = await tx.enqueue(
+            customer_id="C-1",
+            case_id=None,
+            channel="telegram",
+            template="t",
+            params={},
+            due_at=NOW,
+            dedupe_key="k0",
+        )
+
+    assert again is None
+    assert (await store.counts())["contacts"] == 1
+
+
+async def test_concurrent_claims_never_share_a_contact(store: SqliteStore) -> None:
+    await _case_with_contacts(store, 30)
+
+    claims = await asyncio.gather(
+        *(store.claim_due(channel="telegram", now=NOW, limit=7) for _ in range(6))
+    )
+
+    ids = [contact.id for claim in claims for contact in claim]
+    assert sorted(ids) == sorted(set(ids))
+    assert len(ids) == 30
+    assert {c.chat_id for claim in claims for c in claim} == {"77"}
+
+
+async def test_claimed_contact_is_not_due_again_until_released(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    await _case_with_contacts(store, 1)
+    await store.claim_due(channel="telegram", now=NOW, limit=10)
+
+    again = await store.claim_due(channel="telegram", now=NOW, limit=10)
+    released = await store.release_stale(before=NOW + timedelta(seconds=1))
+    retried = await store.claim_due(channel="telegram", now=NOW, limit=10)
+
+    assert (again, released, [c.attempts for c in retried]) == ([], 1, [2])
+
+
+async def test_finished_contact_keeps_its_channel_message_id(store: SqliteStore) -> None:
+    case_id = await _case_with_contacts(store, 1)
+    [contact] = await store.claim_due(channel="telegram", now=NOW, limit=10)
+
+    await store.finish_contact(
+        contact.id, status=ContactStatus.SENT, at=NOW, channel_message_id="m-5"
+    )
+
+    view = await store.case_view(case_id)
+    assert view is not None
+    assert [(c.status, c.channel_message_id) for c in view.contacts] == [
+        (ContactStatus.SENT, "m-5")
+    ]
+
+
+async def test_retry_moves_the_due_time(store: SqliteStore) -> None:
+    await _case_with_contacts(store, 1)
+    [contact] = await store.claim_due(channel="telegram", now=NOW, limit=10)
+    later = NOW + timedelta(minutes=5)
+
+    await store.finish_contact(contact.id, status=ContactStatus.QUEUED, at=NOW, retry_at=later)
+
+    assert await store.claim_due(channel="telegram", now=NOW, limit=10) == []
+    assert len(await store.claim_due(channel="telegram", now=later, limit=10)) == 1
+
+
+async def test_token_is_spent_once(store: SqliteStore) -> None:
+    async with store.transaction() as tx:
+        await tx.upsert_customer(Customer("C-1"))
+        await tx.store_token(
+            token_hash="h", customer_id="C-1", purpose="link", expires_at=NOW + timedelta(days=1)
+        )
+
+    async with store.transaction() as tx:
+        first = await tx.use_token("h", purpose="link", now=NOW)
+        wrong_purpose = await tx.use_token("h", purpose="pay", now=NOW)
+        second = await tx.use_token("h", purpose="link", now=NOW)
+
+    assert (first, wrong_purpose, second) == ("C-1", None, None)
+
+
+async def test_import_counts_new_and_unchanged_rows(store: SqliteStore) -> None:
+    rows = [ImportedInvoice(Customer("C-1"), _invoice(f"I-{n}"), n) for n in range(5)]
+
+    first = await store.import_invoices(rows)
+    second = await store.import_invoices(rows)
+
+    assert (first, second) == ((5, 0), (0, 5))
+
+
+async def test_older_import_never_overwrites_a_newer_fact(store: SqliteStore) -> None:
+    newer = ImportedInvoice(Customer("C-1"), _invoice("I-1", minor=500), 1)
+    older_invoice = _invoice("I-1", minor=900)
+    older = ImportedInvoice(
+        Customer("C-1"),
+        Invoice(**{**_fields(older_invoice), "fact_at": NOW - timedelta(days=1)}),
+        1,
+    )
+    await store.import_invoices([newer])
+
+    await store.import_invoices([older])
+
+    async with store.transaction() as tx:
+        stored = await tx.get_invoice("I-1")
+    assert stored is not None
+    assert stored.amount.minor == 500
+
+
+def _fields(invoice: Invoice) -> dict[str, object]:
+    return {name: getattr(invoice, name) for name in Invoice.__dataclass_fields__}
+
+
+async def test_book_streams_by_customer_then_issue_date(store: SqliteStore) -> None:
+    rows = [
+        ImportedInvoice(Customer(c), _invoice(f"{c}-{n}", customer=c), n)
+        for c in ("B", "A")
+        for n in range(3)
+    ]
+    await store.import_invoices(rows)
+
+    order = [invoice.id async for invoice, _ in store.iter_book(batch=2)]
+
+    assert order == ["A-0", "A-1", "A-2", "B-0", "B-1", "B-2"]

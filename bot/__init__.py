@@ -38,6 +38,8 @@ from bot._model import (
 )
 from bot._money import Money, currency_exponent, parse_currency, split_largest_remainder
 from bot._outbox import OutboxWorker
+from bot._plan_policy import PlanPolicy, PlanTerms
+from bot._plans import Instalment, PaymentPlan, build_plan, monthly_dates, upfront_share
 from bot._settings import Settings
 from bot._sweep import SweepResult, sweep
 from bot._triage import Verdict, judge
@@ -63,6 +65,7 @@ __all__ = [
     "EventType",
     "Ingest",
     "IngestResult",
+    "Instalment",
     "InvalidInput",
     "Invoice",
     "InvoiceStatus",
@@ -72,6 +75,9 @@ __all__ = [
     "OutboxWorker",
     "Outcome",
     "PaymentMethod",
+    "PaymentPlan",
+    "PlanPolicy",
+    "PlanTerms",
     "RateLimited",
     "Reason",
     "Settings",
@@ -79,10 +85,13 @@ __all__ = [
     "SweepResult",
     "SystemClock",
     "Verdict",
+    "build_plan",
     "currency_exponent",
     "judge",
+    "monthly_dates",
     "parse_currency",
     "parse_event",
     "split_largest_remainder",
     "sweep",
+    "upfront_share",
 ]

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     substantial_ratio: Decimal = Field(default=Decimal("1.5"), gt=0)
     substantial_min_amount: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
 
+    # Plans the bot may offer on its own (see examples/plan-policy.toml); unset: defaults.
+    plan_policy_file: Path | None = None
+
     # Telegram.
     telegram_bot_token: SecretStr | None = Field(
         default=None, validation_alias=_platform("TELEGRAM_BOT_TOKEN")

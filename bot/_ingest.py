@@ -13,7 +13,8 @@ from datetime import date, datetime
 from typing import Any
 
 from bot._cases import close_paid_cases, open_or_attach
-from bot._events import BillingEvent, occurred_before
+from bot._errors import EventRejected
+from bot._events import BillingEvent, EventType, occurred_before
 from bot._model import (
     CaseStatus,
     CaseType,
@@ -141,8 +142,15 @@ class _Apply:
             return
         method = event.payment_method.reference if event.payment_method else None
         invoice = event.invoice.id if event.invoice else None
+        received = None
+        if event.type is EventType.PAYMENT_RECEIVED:
+            received = (event.payment_amount(), event.occurred_at)
         await self.tx.register_payment(
-            event.payment.id, customer_id=customer_id, method=method, invoice_id=invoice
+            event.payment.id,
+            customer_id=customer_id,
+            method=method,
+            invoice_id=invoice,
+            received=received,
         )
 
     # Payment methods.
@@ -253,6 +261,9 @@ class _Apply:
         if amounts is None or (known and occurred_before(self.event, known.fact_at)):
             return known
         amount, due = amounts
+        fact_at = self.event.occurred_at
+        if known is None:
+            due, fact_at = await self._less_received(part.id, amount, due)
         issued = part.issued_on or (known.issued_on if known else self.event.occurred_at.date())
         due_on = part.due_on or (known.due_on if known else issued)
         invoice = Invoice(
@@ -263,10 +274,26 @@ class _Apply:
             issued_on=issued,
             due_on=due_on,
             status=status or _status(due, due_on, self.event.occurred_at),
-            fact_at=self.event.occurred_at,
+            fact_at=fact_at,
         )
+        if invoice.amount_due.minor == 0:
+            invoice = _with_due(invoice, 0, fact_at)
         await self.tx.save_invoice(invoice)
         return invoice
+
+    async def _less_received(
+        self, invoice_id: str, amount: Money, due: Money
+    ) -> tuple[Money, datetime]:
+        """An invoice first heard of now: payments already received for it still count."""
+        own = self.event.payment.id if self.event.payment else None
+        minor, fact_at = due.minor, self.event.occurred_at
+        for payment in await self.tx.received_for(invoice_id):
+            if payment.payment_id == own:
+                continue
+            paid = amount.minor if payment.amount is None else payment.amount.minor
+            minor = max(0, minor - paid)
+            fact_at = max(fact_at, payment.received_at)
+        return Money(minor, amount.currency), fact_at
 
     async def _registered_invoice(self) -> Invoice | None:
         if self.event.payment is None:
@@ -341,18 +368,24 @@ class _Apply:
             return [invoice] if (invoice := known or recorded) else []
         if registered := await self._registered_invoice():
             return [registered]
-        return await self.tx.unpaid_invoices(customer_id)
+        unpaid = await self.tx.unpaid_invoices(customer_id)
+        paid = self.event.payment_amount()
+        if paid is None:
+            return unpaid
+        return [invoice for invoice in unpaid if invoice.amount.currency == paid.currency]
 
     async def _apply_payment(self, targets: list[Invoice], paid: Money | None) -> list[Invoice]:
         """Lower the amounts due, oldest first; the invoices that changed."""
         left = None if paid is None else paid.minor
-        stated = self.event.invoice_amounts() if self.event.invoice else None
+        part = self.event.invoice
+        stated = self.event.invoice_amounts() if part and part.amount_due else None
         changed: list[Invoice] = []
         for invoice in targets:
             if occurred_before(self.event, invoice.fact_at):
                 continue
+            _same_currency(paid, invoice)
             if stated is not None:
-                new_due = stated[1].minor
+                new_due = stated[1].minor  # billing said what is left
             elif left is None:
                 new_due = 0  # a registered payment collected in full (GoCardless)
             else:
@@ -398,6 +431,12 @@ def _status(due: Money, due_on: date, occurred_at: datetime) -> InvoiceStatus:
     if due.minor == 0:
         return InvoiceStatus.PAID
     return InvoiceStatus.OVERDUE if due_on < occurred_at.date() else InvoiceStatus.OPEN
+
+
+def _same_currency(paid: Money | None, invoice: Invoice) -> None:
+    if paid is not None and paid.currency != invoice.amount.currency:
+        msg = f"{paid.currency} does not match invoice {invoice.id} in {invoice.amount.currency}"
+        raise EventRejected("payment.currency", msg)
 
 
 def _with_due(invoice: Invoice, minor: int, fact_at: datetime) -> Invoice:

@@ -23,6 +23,7 @@ from bot._model import (
     PaymentMethod,
     Reason,
 )
+from bot._money import Money
 
 __all__ = [
     "AuditRecord",
@@ -30,6 +31,7 @@ __all__ = [
     "ChannelLink",
     "Clock",
     "ImportedInvoice",
+    "ReceivedPayment",
     "RegisteredPayment",
     "SendResult",
     "Sender",
@@ -55,6 +57,7 @@ class StoredEvent:
     payload: str
     customer_id: str | None
     outcome: str
+    detail: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +86,13 @@ class RegisteredPayment:
     customer_id: str
     method: str | None
     invoice_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedPayment:
+    payment_id: str
+    amount: Money | None  # None: collected in full
+    received_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,9 +140,22 @@ class Tx(Protocol):
     async def save_payment_method(self, method: PaymentMethod) -> None: ...
 
     async def register_payment(
-        self, payment_id: str, *, customer_id: str, method: str | None, invoice_id: str | None
+        self,
+        payment_id: str,
+        *,
+        customer_id: str,
+        method: str | None,
+        invoice_id: str | None,
+        received: tuple[Money | None, datetime] | None = None,
     ) -> None:
-        """Remember a provider's payment so that later events naming it find their customer."""
+        """Remember a payment so later events naming it find their customer.
+
+        `received` is (amount, time) once the payment arrived; a None amount means in full.
+        """
+        ...
+
+    async def received_for(self, invoice_id: str) -> list[ReceivedPayment]:
+        """Payments already received against an invoice."""
         ...
 
     async def find_payment(self, payment_id: str) -> RegisteredPayment | None: ...

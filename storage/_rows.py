@@ -160,4 +160,5 @@ def to_event(row: Row) -> StoredEvent:
         payload=row["payload"],
         customer_id=row["customer_id"],
         outcome=row["outcome"],
+        detail=row["detail"],
     )

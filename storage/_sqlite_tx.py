@@ -7,9 +7,19 @@ from typing import Any
 
 import aiosqlite
 
-from bot import Case, CaseStage, CaseStatus, CaseType, Customer, Invoice, PaymentMethod, Reason
-from bot.ports import AuditRecord, ChannelLink, RegisteredPayment, StoredEvent
-from storage._codec import dump_json, write_date, write_time
+from bot import (
+    Case,
+    CaseStage,
+    CaseStatus,
+    CaseType,
+    Customer,
+    Invoice,
+    Money,
+    PaymentMethod,
+    Reason,
+)
+from bot.ports import AuditRecord, ChannelLink, ReceivedPayment, RegisteredPayment, StoredEvent
+from storage._codec import dump_json, read_time, write_date, write_time
 from storage._rows import to_case, to_customer, to_invoice, to_link, to_method
 
 __all__ = ["SqliteTx"]
@@ -33,9 +43,9 @@ class SqliteTx:
             return list(await cursor.fetchall())
 
     async def record_event(self, event: StoredEvent) -> bool:
-        sql = """INSERT INTO billing_events
-            (source, source_id, type, occurred_at, received_at, customer_id, outcome, payload)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, source_id) DO NOTHING"""
+        sql = """INSERT INTO billing_events (source, source_id, type, occurred_at, received_at,
+                customer_id, outcome, payload, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (source, source_id) DO NOTHING"""
         occurred = None if event.occurred_at is None else write_time(event.occurred_at)
         cursor = await self._db.execute(
             sql,
@@ -48,6 +58,7 @@ class SqliteTx:
                 event.customer_id,
                 event.outcome,
                 event.payload,
+                event.detail,
             ),
         )
         return cursor.rowcount == 1
@@ -110,14 +121,43 @@ class SqliteTx:
         )
 
     async def register_payment(
-        self, payment_id: str, *, customer_id: str, method: str | None, invoice_id: str | None
+        self,
+        payment_id: str,
+        *,
+        customer_id: str,
+        method: str | None,
+        invoice_id: str | None,
+        received: tuple[Money | None, datetime] | None = None,
     ) -> None:
-        sql = """INSERT INTO payments
-            (id, customer_id, method_reference, invoice_id, registered_at) VALUES (?, ?, ?, ?, ?)
+        amount, currency, received_at = None, None, None
+        if received is not None:
+            money, moment = received
+            received_at = write_time(moment)
+            if money is not None:
+                amount, currency = money.minor, money.currency
+        sql = """INSERT INTO payments (id, customer_id, method_reference, invoice_id,
+                registered_at, amount, currency, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET
                 method_reference = coalesce(excluded.method_reference, payments.method_reference),
-                invoice_id = coalesce(excluded.invoice_id, payments.invoice_id)"""
-        await self._db.execute(sql, (payment_id, customer_id, method, invoice_id, self._now))
+                invoice_id = coalesce(excluded.invoice_id, payments.invoice_id),
+                amount = coalesce(excluded.amount, payments.amount),
+                currency = coalesce(excluded.currency, payments.currency),
+                received_at = coalesce(excluded.received_at, payments.received_at)"""
+        values = (payment_id, customer_id, method, invoice_id, self._now)
+        await self._db.execute(sql, (*values, amount, currency, received_at))
+
+    async def received_for(self, invoice_id: str) -> list[ReceivedPayment]:
+        sql = """SELECT id, amount, currency, received_at FROM payments
+            WHERE invoice_id = ? AND received_at IS NOT NULL ORDER BY received_at, id"""
+        rows = await self._all(sql, invoice_id)
+        return [
+            ReceivedPayment(
+                row["id"],
+                None if row["amount"] is None else Money(row["amount"], row["currency"]),
+                read_time(row["received_at"]),
+            )
+            for row in rows
+        ]
 
     async def find_payment(self, payment_id: str) -> RegisteredPayment | None:
         row = await self._one("SELECT * FROM payments WHERE id = ?", payment_id)

@@ -122,7 +122,7 @@ def test_migrate_twice_reports_up_to_date(runner: CliRunner) -> None:
     second = runner.invoke(main, ["migrate"])
 
     assert (first.output.strip(), second.output.strip()) == (
-        "applied migrations: [1]",
+        "applied migrations: [1, 2]",
         "schema is up to date",
     )
 

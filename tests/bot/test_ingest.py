@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from bot import CaseStatus, CaseType, Reason, Settings, parse_event
+from bot import CaseStatus, CaseType, EventRejected, Reason, Settings, parse_event
 from bot._ingest import Ingest, Outcome
 from storage import SqliteStore
 from tests.conftest import FixedClock
@@ -254,3 +254,89 @@ async def test_unknown_mandate_is_stored_unmatched_and_opens_nothing(
     unmatched = await store.list_events(outcome="unmatched")
     assert (result.outcome, [e.source_id for e in unmatched]) == (Outcome.UNMATCHED, ["f"])
     assert await store.list_cases() == []
+
+
+PAID_IN_FULL = {"id": "P-41", "amount": "100.00", "currency": "USD"}
+
+
+async def test_payment_naming_the_invoice_with_its_amounts_lowers_what_is_due(
+    ingest: Ingest, store: SqliteStore
+) -> None:
+    failed = event(
+        "payment_failed",
+        "f",
+        customer=CUSTOMER,
+        invoice=invoice("INV-1", "100.00"),
+        payment_method=CARD_EXPIRED,
+    )
+    paid = event(
+        "payment_received",
+        "p",
+        "2024-03-02T00:00:00Z",
+        customer=CUSTOMER,
+        invoice=invoice("INV-1", "100.00"),
+        payment=PAID_IN_FULL,
+    )
+    await accept(ingest, failed)
+
+    result = await accept(ingest, paid)
+
+    case = (await store.list_cases())[0].case
+    assert (result.closed, case.status, str(case.amount_due)) == (
+        [case.id],
+        CaseStatus.CLOSED,
+        "0.00 USD",
+    )
+
+
+async def test_failure_older_than_a_payment_for_an_unknown_invoice_opens_nothing(
+    ingest: Ingest, store: SqliteStore
+) -> None:
+    paid = event(
+        "payment_received",
+        "p",
+        "2024-03-02T10:00:00Z",
+        customer=CUSTOMER,
+        invoice={"id": "INV-9"},
+        payment=PAID_IN_FULL,
+    )
+    failed = event(
+        "payment_failed",
+        "f",
+        "2024-03-02T09:00:00Z",
+        customer=CUSTOMER,
+        invoice=invoice("INV-9", "100.00"),
+        payment_method=CARD_EXPIRED,
+    )
+    await accept(ingest, paid)
+
+    result = await accept(ingest, failed)
+
+    assert (result.outcome, await store.list_cases()) == (Outcome.STALE, [])
+
+
+async def test_payment_in_another_currency_is_refused_naming_the_field(
+    ingest: Ingest, store: SqliteStore
+) -> None:
+    failed = event(
+        "payment_failed",
+        "f",
+        customer=CUSTOMER,
+        invoice=invoice("INV-1", "100.00"),
+        payment_method=CARD_EXPIRED,
+    )
+    paid = event(
+        "payment_received",
+        "p",
+        "2024-03-02T00:00:00Z",
+        customer=CUSTOMER,
+        invoice={"id": "INV-1"},
+        payment={**PAID_IN_FULL, "currency": "EUR"},
+    )
+    await accept(ingest, failed)
+    before = await store.counts()
+
+    with pytest.raises(EventRejected, match="payment.currency"):
+        await accept(ingest, paid)
+
+    assert await store.counts() == before

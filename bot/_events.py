@@ -7,9 +7,12 @@ translated into a `BillingEvent` at the edge; the core sees nothing else.
 from __future__ import annotations
 
 import enum
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale, UnknownLocaleError
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from bot._errors import EventRejected, InvalidInput
@@ -40,7 +43,32 @@ def _currency(value: str) -> str:
 
 
 _Currency = Annotated[str, AfterValidator(_currency)]
-_Amount = Annotated[str, Field(pattern=r"^-?\d{1,15}(\.\d{1,6})?$")]
+
+
+def _amount(value: str) -> str:
+    if not _AMOUNT.fullmatch(value):
+        raise ValueError(f"malformed amount {value!r}; expected a decimal string like '412.90'")
+    return value
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}; expected an IANA name") from None
+    return value
+
+
+def _locale(value: str) -> str:
+    try:
+        Locale.parse(value.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        raise ValueError(f"unknown locale {value!r}; expected e.g. 'en_US' or 'he'") from None
+    return value
+
+
+_AMOUNT = re.compile(r"-?\d{1,15}(\.\d{1,6})?")
+_Amount = Annotated[str, AfterValidator(_amount)]
 
 
 class EventType(enum.StrEnum):
@@ -63,8 +91,8 @@ class EventCustomer(_Part):
     name: _Text | None = None
     phone: Annotated[str, Field(max_length=32)] | None = None
     email: _Text | None = None
-    locale: Annotated[str, Field(max_length=35)] | None = None
-    timezone: Annotated[str, Field(max_length=64)] | None = None
+    locale: Annotated[str, Field(max_length=35), AfterValidator(_locale)] | None = None
+    timezone: Annotated[str, Field(max_length=64), AfterValidator(_zone)] | None = None
     country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] | None = None
 
 
@@ -192,6 +220,7 @@ def check_event(event: BillingEvent) -> BillingEvent:
         for path in ("payment.amount", "payment.currency"):
             if _lookup(event, path) is None:
                 raise EventRejected(path, f"required for an event of type {event.type}")
+    _check_reason(event)
     amounts = event.invoice_amounts()
     if amounts and amounts[1].minor > amounts[0].minor:
         raise EventRejected("invoice.amount_due", "is larger than invoice.amount")
@@ -200,6 +229,19 @@ def check_event(event: BillingEvent) -> BillingEvent:
         raise EventRejected("invoice.due_on", "is before invoice.issued_on")
     event.payment_amount()
     return event
+
+
+# Reasons that describe a case, not a failure billing can report.
+_NOT_FAILURES = frozenset({Reason.EXPIRING, Reason.SUBSTANTIAL_OVERDUE})
+
+
+def _check_reason(event: BillingEvent) -> None:
+    reason = event.payment_method.reason if event.payment_method else None
+    if reason in _NOT_FAILURES:
+        expected = ", ".join(r.value for r in Reason if r not in _NOT_FAILURES)
+        raise EventRejected(
+            "payment_method.reason", f"{reason!s} is not a failure; use {expected}"
+        )
 
 
 def _has_reference(event: BillingEvent) -> bool:
@@ -235,7 +277,7 @@ def _rejection(error: ValidationError) -> EventRejected:
         return EventRejected("body", f"malformed JSON: {first['msg']}")
     if first["type"] == "missing":
         return EventRejected(field, "required field is missing")
-    return EventRejected(field, first["msg"])
+    return EventRejected(field, first["msg"].removeprefix("Value error, "))
 
 
 def occurred_before(event: BillingEvent, fact_at: datetime | None) -> bool:

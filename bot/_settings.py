@@ -5,12 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot._errors import ConfigurationError
+from bot._errors import InvalidInput
 from bot._money import Money, parse_currency
 
 __all__ = ["Settings"]
@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///settle.db"
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # Billing webhooks.
     webhook_secret: SecretStr | None = None
@@ -85,17 +85,22 @@ class Settings(BaseSettings):
             pairs[code.strip().upper()] = amount.strip()
         return pairs
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("substantial_min_amount")
+    @classmethod
+    def _check_min_amounts(cls, value: dict[str, str]) -> dict[str, str]:
+        """Refuse a bad minimum at start rather than on the first overdue invoice."""
+        _min_amounts(value)
+        return value
+
     @cached_property
     def min_substantial(self) -> dict[str, Money]:
-        """`substantial_min_amount` as money, checked once."""
-        try:
-            return {
-                parse_currency(code): Money.parse(amount, parse_currency(code))
-                for code, amount in self.substantial_min_amount.items()
-            }
-        except Exception as error:
-            msg = f"SETTLE_SUBSTANTIAL_MIN_AMOUNT: {error}; expected e.g. 'USD=500,EUR=450'"
-            raise ConfigurationError(msg) from error
+        """`substantial_min_amount` as money."""
+        return _min_amounts(self.substantial_min_amount)
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -104,3 +109,13 @@ class Settings(BaseSettings):
         if not self.database_url.startswith(prefix):
             return None
         return Path(self.database_url[len(prefix) :])
+
+
+def _min_amounts(pairs: dict[str, str]) -> dict[str, Money]:
+    try:
+        return {
+            parse_currency(code): Money.parse(amount, parse_currency(code))
+            for code, amount in pairs.items()
+        }
+    except InvalidInput as error:
+        raise ValueError(f"{error.message}; expected e.g. 'USD=500,EUR=450'") from None

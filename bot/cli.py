@@ -52,7 +52,11 @@ def _run(work: Callable[[Settings, Store], Awaitable[_T]]) -> _T:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--log-level", default=None, help="DEBUG, INFO, WARNING or ERROR.")
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    help="Overrides SETTLE_LOG_LEVEL for this command.",
+)
 def main(log_level: str | None) -> None:
     """Settle keeps customers out of collections."""
     level = log_level or _settings().log_level

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -47,7 +48,7 @@ def verify_canonical(
     now: float,
 ) -> None:
     """Check the timestamp window and the HMAC; raise naming the header at fault."""
-    if not timestamp or not timestamp.strip().isdigit():
+    if not timestamp or not timestamp.strip().isdigit() or len(timestamp.strip()) > 12:
         raise EventRejected("X-Settle-Timestamp", "missing or not unix seconds")
     sent = int(timestamp)
     if abs(now - sent) > tolerance:
@@ -175,7 +176,7 @@ def _guard(source: str, metrics: Metrics, handler: Endpoint) -> Endpoint:
         try:
             return await handler(request)
         except EventRejected as error:
-            metrics.rejected.labels(source, error.field).inc()
+            metrics.rejected.labels(source, _INDEX.sub("[]", error.field)).inc()
             logger.warning("%s request refused field=%s: %s", source, error.field, error.message)
             status = _status(error)
             return JSONResponse(
@@ -191,6 +192,7 @@ def _guard(source: str, metrics: Metrics, handler: Endpoint) -> Endpoint:
     return endpoint
 
 
+_INDEX = re.compile(r"\[\d+\]")  # events[3].id and events[4].id share one metric label
 _AUTH_HEADERS = frozenset(
     {"X-Settle-Timestamp", "X-Settle-Signature", "Stripe-Signature", "Webhook-Signature"}
 )

@@ -127,11 +127,19 @@ def test_migrate_twice_reports_up_to_date(runner: CliRunner) -> None:
     )
 
 
-def test_bad_setting_names_the_variable(runner: CliRunner) -> None:
-    result = runner.invoke(main, ["cases"], env={"SETTLE_PORT": "eighty"})
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SETTLE_PORT", "eighty"),
+        ("SETTLE_LOG_LEVEL", "LOUD"),
+        ("SETTLE_SUBSTANTIAL_MIN_AMOUNT", "USD=abc"),
+    ],
+)
+def test_bad_setting_names_the_variable(runner: CliRunner, name: str, value: str) -> None:
+    result = runner.invoke(main, ["cases"], env={name: value})
 
     assert result.exit_code == 2
-    assert "SETTLE_PORT" in result.output
+    assert f"Error: {name}:" in result.output
 
 
 def _free_port() -> int:

@@ -4,8 +4,9 @@ import re
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from bot import ConfigurationError, Settings
+from bot import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,8 +46,11 @@ def test_minimum_amounts_are_read_per_currency(monkeypatch: pytest.MonkeyPatch) 
     assert {code: money.minor for code, money in amounts.items()} == {"USD": 50000, "JPY": 40000}
 
 
-def test_bad_minimum_amount_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SETTLE_SUBSTANTIAL_MIN_AMOUNT", "USD=5.001")
+@pytest.mark.parametrize("value", ["USD=5.001", "USD=abc", "XXZ=5", "USD"])
+def test_bad_minimum_amount_is_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("SETTLE_SUBSTANTIAL_MIN_AMOUNT", value)
 
-    with pytest.raises(ConfigurationError, match="SETTLE_SUBSTANTIAL_MIN_AMOUNT"):
-        _ = Settings(_env_file=None).min_substantial  # type: ignore[call-arg]
+    with pytest.raises(ValidationError, match="substantial_min_amount"):
+        Settings(_env_file=None)  # type: ignore[call-arg]

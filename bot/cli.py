@@ -184,18 +184,28 @@ def import_(
         )
 
     summary = _run(work)
-    for error in summary.errors:
+    for error in sorted(summary.errors, key=lambda e: e.line):
         click.echo(f"{file.name}:{error.line}: {error.message}", err=True)
     if summary.failed > len(summary.errors):
         click.echo(f"... and {summary.failed - len(summary.errors)} more failed rows", err=True)
-    click.echo(
-        f"{summary.rows} rows: {summary.imported} imported ({summary.written} new or changed, "
-        f"{summary.unchanged} unchanged), {summary.failed} failed; "
-        f"{summary.overdue} overdue, {summary.cases_opened} cases opened "
-        f"in {summary.seconds:.1f} s"
-    )
+    click.echo(_import_line(summary))
     if summary.failed:
         sys.exit(1)
+
+
+def _import_line(summary: Any) -> str:
+    rows = f"{summary.rows} row" + ("" if summary.rows == 1 else "s")
+    superseded = (
+        f", {summary.superseded} replaced by a later row for the same invoice"
+        if summary.superseded
+        else ""
+    )
+    return (
+        f"{rows}: {summary.imported} imported ({summary.written} new or changed, "
+        f"{summary.unchanged} unchanged{superseded}), {summary.failed} failed; "
+        f"book: {summary.overdue} overdue invoices, {summary.cases_opened} cases opened; "
+        f"{summary.seconds:.1f} s"
+    )
 
 
 def _pair(text: str) -> tuple[str, str]:

@@ -27,6 +27,7 @@ from bot._money import Money
 
 __all__ = [
     "AuditRecord",
+    "BatchResult",
     "CaseView",
     "ChannelLink",
     "Clock",
@@ -102,6 +103,13 @@ class ImportedInvoice:
     customer: Customer
     invoice: Invoice
     line: int
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    written: int
+    unchanged: int
+    conflicts: tuple[tuple[ImportedInvoice, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,8 +269,12 @@ class Store(Protocol):
 
     async def close(self) -> None: ...
 
-    async def import_invoices(self, rows: Sequence[ImportedInvoice]) -> tuple[int, int]:
-        """Store a batch of imported invoices in one transaction; (added, unchanged)."""
+    async def import_invoices(self, rows: Sequence[ImportedInvoice]) -> BatchResult:
+        """Store a batch of imported invoices in one transaction.
+
+        A row whose invoice id is already held by another customer is not written: it is
+        returned among the conflicts with that customer's id.
+        """
         ...
 
     def iter_book(self, *, batch: int = 10_000) -> AsyncIterator[tuple[Invoice, bool]]:

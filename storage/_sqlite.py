@@ -19,7 +19,7 @@ from typing import Any
 import aiosqlite
 
 from bot import CaseStatus, Contact, ContactStatus, Invoice
-from bot.ports import CaseView, Clock, ImportedInvoice, StoredEvent
+from bot.ports import BatchResult, CaseView, Clock, ImportedInvoice, StoredEvent
 from storage._codec import write_time
 from storage._migrate import migrations
 from storage._rows import (
@@ -143,20 +143,27 @@ class SqliteStore:
             applied.append(migration.version)
         return applied
 
-    async def import_invoices(self, rows: Sequence[ImportedInvoice]) -> tuple[int, int]:
+    async def import_invoices(self, rows: Sequence[ImportedInvoice]) -> BatchResult:
         now = write_time(self._clock.now())
-        customers = {row.customer.id: row.customer for row in rows}
-        customer_rows = [
-            (c.id, c.name, c.phone, c.email, c.locale, c.timezone, c.country, now, now)
-            for c in customers.values()
-        ]
-        invoice_rows = [invoice_values(row.invoice) for row in rows]
         async with self._immediate() as db:
+            owners = await _owners(db, [row.invoice.id for row in rows])
+            conflicts = tuple(
+                (row, owners[row.invoice.id])
+                for row in rows
+                if owners.get(row.invoice.id, row.customer.id) != row.customer.id
+            )
+            clashing = {row.invoice.id for row, _ in conflicts}
+            fitting = [row for row in rows if row.invoice.id not in clashing]
+            customers = {row.customer.id: row.customer for row in fitting}
+            customer_rows = [
+                (c.id, c.name, c.phone, c.email, c.locale, c.timezone, c.country, now, now)
+                for c in customers.values()
+            ]
             await db.executemany(_IMPORT_CUSTOMER, customer_rows)
             before = db.total_changes
-            await db.executemany(_IMPORT_INVOICE, invoice_rows)
+            await db.executemany(_IMPORT_INVOICE, [invoice_values(r.invoice) for r in fitting])
             changed = db.total_changes - before
-        return changed, len(rows) - changed
+        return BatchResult(changed, len(fitting) - changed, conflicts)
 
     async def iter_book(self, *, batch: int = 10_000) -> AsyncIterator[tuple[Invoice, bool]]:
         sql = """SELECT i.*, EXISTS (SELECT 1 FROM case_invoices ci WHERE ci.invoice_id = i.id)
@@ -271,6 +278,18 @@ class SqliteStore:
     async def case_status_counts(self) -> dict[CaseStatus, int]:
         rows = await self._rows("SELECT status, count(*) AS n FROM cases GROUP BY status")
         return {CaseStatus(row["status"]): int(row["n"]) for row in rows}
+
+
+async def _owners(db: aiosqlite.Connection, invoice_ids: list[str]) -> dict[str, str]:
+    """The customer already holding each of these invoice ids, if any."""
+    owners: dict[str, str] = {}
+    for start in range(0, len(invoice_ids), 500):
+        chunk = invoice_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT id, customer_id FROM invoices WHERE id IN ({marks})"
+        async with db.execute(sql, chunk) as cursor:
+            owners.update({row["id"]: row["customer_id"] for row in await cursor.fetchall()})
+    return owners
 
 
 def _statements(script: str) -> list[str]:

@@ -113,6 +113,11 @@ def read_rows(
             yield RowError(line, str(error))
 
 
+def _undecodable(text: str) -> bool:
+    """Whether the text holds bytes that were not UTF-8 (kept as lone surrogates)."""
+    return not text.isascii() and any("\udc80" <= char <= "\udcff" for char in text)
+
+
 def _csv_records(
     stream: Iterable[str], mapping: Mapping
 ) -> Iterator[tuple[int, dict[str, str] | RowError]]:
@@ -121,6 +126,8 @@ def _csv_records(
     if header is None:
         raise InvalidInput("FILE", "the file is empty; expected a header row")
     header = [name.strip().lstrip("\ufeff") for name in header]
+    if any(_undecodable(name) or "\x00" in name for name in header):
+        raise InvalidInput("FILE", "the header is not UTF-8 text; save the export as UTF-8")
     missing = [
         f"{name} (column {mapping.columns[name]!r})"
         for name in REQUIRED
@@ -177,6 +184,9 @@ class _RowParser:
         self._date = _date_parser(mapping.date_format)
 
     def __call__(self, line: int, record: dict[str, str]) -> ImportedInvoice:
+        for name, text in record.items():
+            if _undecodable(text):
+                raise InvalidInput(name, "not UTF-8 text; save the export as UTF-8")
         value = self._getter(record)
         currency = parse_currency(value("currency"), field="currency")
         amount = Money.parse(value("amount"), currency, field="amount")

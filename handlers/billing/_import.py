@@ -31,6 +31,7 @@ class ImportSummary:
     written: int = 0
     unchanged: int = 0
     failed: int = 0
+    superseded: int = 0
     errors: list[RowError] = field(default_factory=list)
     overdue: int = 0
     substantial: int = 0
@@ -40,6 +41,11 @@ class ImportSummary:
     @property
     def imported(self) -> int:
         return self.written + self.unchanged
+
+    def fail(self, error: RowError) -> None:
+        self.failed += 1
+        if len(self.errors) < KEPT_ERRORS:
+            self.errors.append(error)
 
 
 async def import_file(
@@ -55,18 +61,21 @@ async def import_file(
 ) -> ImportSummary:
     """Import `path` (CSV or JSON Lines); bad rows are reported, the rest are stored."""
     started = time.perf_counter()
+    today = clock.now().date()
+    if as_of is not None and as_of > today:
+        msg = f"{as_of} is after today ({today}); an export replays only as it stood in the past"
+        raise InvalidInput("--as-of", msg)
     kind = kind or _kind(path)
     fact_at = as_of_moment(as_of) if as_of else clock.now()
     summary = ImportSummary()
     try:
-        stream = path.open(encoding="utf-8-sig", newline="")
+        # Undecodable bytes survive as surrogates, so that their row alone is refused.
+        stream = path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
     except OSError as error:
         raise InvalidInput("FILE", f"cannot open {path}: {error.strerror}") from None
     with stream, _progress(path, show_progress) as bar:
         lines = _counted(stream, bar)
-        rows = read_rows(
-            lines, mapping, kind=kind, as_of=as_of, today=clock.now().date(), fact_at=fact_at
-        )
+        rows = read_rows(lines, mapping, kind=kind, as_of=as_of, today=today, fact_at=fact_at)
         await _store_batches(store, rows, summary)
     context = {"as_of": as_of.isoformat()} if as_of else None
     result = await sweep(store, settings, clock, actor="import", context=context)
@@ -92,31 +101,48 @@ async def _store_batches(
     """Store rows in batches; a batch is written while the next one is parsed."""
     batch: dict[str, ImportedInvoice] = {}
     writing: asyncio.Task[None] | None = None
-    for row in rows:
-        summary.rows += 1
-        if isinstance(row, RowError):
-            summary.failed += 1
-            if len(summary.errors) < KEPT_ERRORS:
-                summary.errors.append(row)
-            continue
-        # Within a batch the last row for an invoice wins, as it would across batches.
-        batch[row.invoice.id] = row
-        if len(batch) >= BATCH:
-            if writing is not None:
-                await writing
-            writing = asyncio.create_task(_flush(store, list(batch.values()), summary))
-            batch = {}
-    if writing is not None:
-        await writing
+    try:
+        for row in rows:
+            summary.rows += 1
+            error = row if isinstance(row, RowError) else _clash(batch, row)
+            if error is not None:
+                summary.fail(error)
+                continue
+            assert isinstance(row, ImportedInvoice)
+            # Within a batch a later row for an invoice replaces the earlier one.
+            summary.superseded += row.invoice.id in batch
+            batch[row.invoice.id] = row
+            if len(batch) >= BATCH:
+                if writing is not None:
+                    await writing
+                writing = asyncio.create_task(_flush(store, list(batch.values()), summary))
+                batch = {}
+    finally:
+        if writing is not None:
+            await writing
     await _flush(store, list(batch.values()), summary)
+
+
+def _clash(batch: dict[str, ImportedInvoice], row: ImportedInvoice) -> RowError | None:
+    earlier = batch.get(row.invoice.id)
+    if earlier is None or earlier.customer.id == row.customer.id:
+        return None
+    msg = (
+        f"invoice_id: {row.invoice.id} belongs to customer {earlier.customer.id} "
+        f"(line {earlier.line}), not {row.customer.id}"
+    )
+    return RowError(row.line, msg)
 
 
 async def _flush(store: Store, batch: list[ImportedInvoice], summary: ImportSummary) -> None:
     if not batch:
         return
-    written, unchanged = await store.import_invoices(batch)
-    summary.written += written
-    summary.unchanged += unchanged
+    result = await store.import_invoices(batch)
+    summary.written += result.written
+    summary.unchanged += result.unchanged
+    for row, owner in result.conflicts:
+        msg = f"invoice_id: {row.invoice.id} belongs to customer {owner}, not {row.customer.id}"
+        summary.fail(RowError(row.line, msg))
 
 
 def _kind(path: Path) -> str:

@@ -18,7 +18,7 @@ from bot import (
     Money,
     Reason,
 )
-from bot.ports import ChannelLink, ImportedInvoice, StoredEvent
+from bot.ports import BatchResult, ChannelLink, ImportedInvoice, StoredEvent
 from storage import SqliteStore
 from tests.conftest import FixedClock
 
@@ -208,7 +208,21 @@ async def test_import_counts_new_and_unchanged_rows(store: SqliteStore) -> None:
     first = await store.import_invoices(rows)
     second = await store.import_invoices(rows)
 
-    assert (first, second) == ((5, 0), (0, 5))
+    assert (first, second) == (BatchResult(5, 0), BatchResult(0, 5))
+
+
+async def test_import_never_moves_an_invoice_to_another_customer(store: SqliteStore) -> None:
+    mine = ImportedInvoice(Customer("C-1"), _invoice("I-1", customer="C-1"), 1)
+    theirs = ImportedInvoice(Customer("C-2"), _invoice("I-1", customer="C-2", minor=5), 2)
+    await store.import_invoices([mine])
+
+    result = await store.import_invoices([theirs])
+
+    async with store.transaction() as tx:
+        stored = await tx.get_invoice("I-1")
+    assert result == BatchResult(0, 0, ((theirs, "C-1"),))
+    assert stored is not None
+    assert (stored.customer_id, stored.amount.minor) == ("C-1", 1000)
 
 
 async def test_older_import_never_overwrites_a_newer_fact(store: SqliteStore) -> None:

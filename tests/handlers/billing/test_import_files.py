@@ -194,3 +194,64 @@ async def test_missing_required_column_is_refused_before_any_row(
         await import_file(store, settings, clock, path, Mapping.load(None).with_currency("USD"))
 
     assert (await store.counts())["invoices"] == 0
+
+
+async def test_undecodable_row_is_reported_and_the_rest_imports(
+    store: SqliteStore, settings: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
+    path = tmp_path / "latin.csv"
+    path.write_bytes(
+        b"customer_id,invoice_id,amount,issued_on,due_on,name\n"
+        b"C1,I1,10.00,2024-01-01,2024-01-31,Ann\n"
+        b"C2,I2,10.00,2024-01-01,2024-01-31,Jos\xe9\n"
+        b"C3,I3,10.00,2024-01-01,2024-01-31,Bo\n"
+    )
+    mapping = Mapping.load(None).with_currency("EUR")
+
+    summary = await import_file(store, settings, clock, path, mapping)
+
+    assert (summary.imported, [(e.line, e.message) for e in summary.errors]) == (
+        2,
+        [(3, "name: not UTF-8 text; save the export as UTF-8")],
+    )
+
+
+async def test_utf16_file_is_refused_as_not_utf8(
+    store: SqliteStore, settings: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_text("customer_id,invoice_id,amount,issued_on,due_on\n", encoding="utf-16")
+
+    with pytest.raises(InvalidInput, match="not UTF-8"):
+        await import_file(store, settings, clock, path, Mapping.load(None).with_currency("EUR"))
+
+
+async def test_as_of_after_today_is_refused(
+    store: SqliteStore, settings: Settings, clock: FixedClock
+) -> None:
+    path = shared("datasets", "WA_Fn-UseC_-Accounts-Receivable.csv")
+
+    with pytest.raises(InvalidInput, match="--as-of"):
+        await import_file(
+            store, settings, clock, path, Mapping.load(AR_MAPPING), as_of=date(2099, 1, 1)
+        )
+
+    assert (await store.counts())["invoices"] == 0
+
+
+async def test_invoice_of_another_customer_in_the_same_file_is_a_row_error(
+    store: SqliteStore, settings: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
+    path = _write(
+        tmp_path / "clash.csv",
+        [
+            "customer_id,invoice_id,amount,currency,issued_on,due_on",
+            "C1,I1,10.00,EUR,2024-01-01,2024-01-31",
+            "C2,I1,12.00,EUR,2024-01-01,2024-01-31",
+        ],
+    )
+
+    summary = await import_file(store, settings, clock, path, Mapping.load(None))
+
+    assert (summary.imported, summary.failed) == (1, 1)
+    assert summary.errors[0].message == "invoice_id: I1 belongs to customer C1 (line 2), not C2"

@@ -46,6 +46,29 @@ async def open_or_attach(
     return case, True
 
 
+# A broken means of payment says more than a failed attempt: a closed bank account stays
+# the reason of the case when a payment on it later fails for lack of funds.
+_METHOD_GONE = frozenset(
+    {
+        Reason.EXPIRED_CARD,
+        Reason.LOST_CARD,
+        Reason.STOLEN_CARD,
+        Reason.FRAUDULENT,
+        Reason.PICKUP_CARD,
+        Reason.PAYMENT_STOPPED,
+        Reason.BANK_ACCOUNT_CLOSED,
+        Reason.BANK_ACCOUNT_CHANGED,
+        Reason.MANDATE_CANCELLED,
+        Reason.MANDATE_FAILED,
+        Reason.MANDATE_EXPIRED,
+    }
+)
+
+
+def _outranks(new: Reason, old: Reason) -> bool:
+    return new is not old and (new in _METHOD_GONE or old not in _METHOD_GONE)
+
+
 def _opening(case_type: CaseType, reason: Reason) -> str:
     if case_type is CaseType.C:
         return "substantial invoice overdue"
@@ -64,7 +87,7 @@ async def _attach(
 ) -> None:
     if invoice is not None:
         await tx.attach_invoice(case.id, invoice.id)
-    if reason is not case.reason and case.type is CaseType.A:
+    if case.type is CaseType.A and _outranks(reason, case.reason):
         await tx.update_case(case.id, reason=reason)
     await tx.audit(
         AuditRecord(now, actor, "attached", f"new fact: {reason}", case.id, case.customer_id, why)

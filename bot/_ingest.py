@@ -49,6 +49,7 @@ class IngestResult:
     closed: list[int] = field(default_factory=list)
     updated: list[int] = field(default_factory=list)
     customer_id: str | None = None
+    detail: str | None = None
 
 
 class Ingest:
@@ -75,6 +76,7 @@ class Ingest:
                 payload=payload,
                 customer_id=result.customer_id,
                 outcome=result.outcome.value,
+                detail=result.detail,
             )
             await tx.record_event(stored)
         logger.info(
@@ -108,6 +110,7 @@ class _Apply:
         self.result.customer_id = customer_id
         if customer_id is None:
             self.result.outcome = Outcome.UNMATCHED
+            self.result.detail = self._named()
             return self.result
         await self._register(customer_id)
         handler = getattr(self, f"_on_{self.event.type.value}")
@@ -134,6 +137,18 @@ class _Apply:
         if event.invoice and (invoice := await tx.get_invoice(event.invoice.id)):
             return invoice.customer_id
         return None
+
+    def _named(self) -> str:
+        """What an unmatched event named, for the operator who must register it."""
+        event = self.event
+        names = []
+        if event.payment_method and event.payment_method.reference:
+            names.append(f"payment method {event.payment_method.reference}")
+        if event.payment:
+            names.append(f"payment {event.payment.id}")
+        if event.invoice:
+            names.append(f"invoice {event.invoice.id}")
+        return ", ".join(names)
 
     async def _register(self, customer_id: str) -> None:
         """Remember a payment the event names, so later events about it find the customer."""

@@ -72,6 +72,7 @@ class Runtime:
     async def start(self) -> None:
         load_catalogues()
         await self.store.start()
+        self._warn_unset()
         if self.telegram is None:
             logger.warning(
                 "TELEGRAM_BOT_TOKEN is not set: billing events are ingested and cases opened, "
@@ -79,6 +80,23 @@ class Runtime:
             )
             return
         await self._start_telegram(self.telegram)
+
+    def _warn_unset(self) -> None:
+        """One line per missing secret, naming the endpoint that refuses requests without it."""
+        secrets = {
+            "SETTLE_WEBHOOK_SECRET": (self.settings.webhook_secret, "/billing/events"),
+            "SETTLE_STRIPE_WEBHOOK_SECRET": (
+                self.settings.stripe_webhook_secret,
+                "/billing/stripe",
+            ),
+            "SETTLE_GOCARDLESS_WEBHOOK_SECRET": (
+                self.settings.gocardless_webhook_secret,
+                "/billing/gocardless",
+            ),
+        }
+        for name, (value, path) in secrets.items():
+            if value is None:
+                logger.warning("%s is not set: POST %s answers 503", name, path)
 
     async def _start_telegram(self, application: Application) -> None:  # type: ignore[type-arg]
         await application.initialize()

@@ -32,11 +32,18 @@ def _settings() -> Settings:
         raise click.UsageError(f"{name}: {first['msg']}") from None
 
 
-def _run(work: Callable[[Settings, Store], Awaitable[_T]]) -> _T:
-    """Open the configured store, run `work`, close it; operator errors become clean exits."""
+def _run(work: Callable[[Settings, Store], Awaitable[_T]], *, existing: bool = False) -> _T:
+    """Open the configured store, run `work`, close it; operator errors become clean exits.
+
+    With `existing`, a database that is not there yet is an error rather than a new file.
+    """
     from storage import open_store
 
     settings = _settings()
+    path = settings.sqlite_path
+    if existing and path is not None and not path.exists():
+        msg = f"no database at {path.resolve()} (SETTLE_DATABASE_URL); import or serve first"
+        raise click.ClickException(msg)
 
     async def runner() -> _T:
         store = await open_store(settings, SystemClock())
@@ -224,7 +231,7 @@ def cases(as_json: bool, open_only: bool) -> None:
     async def work(settings: Settings, store: Store) -> Any:
         return await store.list_cases(open_only=open_only)
 
-    views = _run(work)
+    views = _run(work, existing=True)
     if as_json:
         click.echo(json.dumps(case_rows(views), indent=2))
     else:
@@ -243,7 +250,7 @@ def case(case_id: int, as_json: bool) -> None:
             raise NotFound("case", str(case_id))
         return view
 
-    view = _run(work)
+    view = _run(work, existing=True)
     click.echo(
         json.dumps(case_rows([view], full=True)[0], indent=2) if as_json else case_detail(view)
     )
@@ -254,26 +261,45 @@ def case(case_id: int, as_json: bool) -> None:
 def link(customer_id: str) -> None:
     """Print a single-use Telegram deep link for a customer."""
     from bot import Linking
+    from handlers.telegram import bot_username
 
     async def work(settings: Settings, store: Store) -> str:
-        return await Linking(store, SystemClock(), settings).deep_link(customer_id)
+        username = await bot_username(settings)
+        linking = Linking(store, SystemClock(), settings)
+        return await linking.deep_link(customer_id, bot_username=username)
 
-    click.echo(_run(work))
+    click.echo(_run(work, existing=True))
 
 
 @main.command()
 @click.option("--unmatched", is_flag=True, help="Only events whose customer is unknown.")
-def events(unmatched: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
+def events(unmatched: bool, as_json: bool) -> None:
     """List received billing events with their outcome."""
 
     async def work(settings: Settings, store: Store) -> Any:
         return await store.list_events(outcome="unmatched" if unmatched else None)
 
-    for event in _run(work):
+    found = _run(work, existing=True)
+    if not found:
+        click.echo("no unmatched events" if unmatched else "no events")
+    for event in found:
         received = event.received_at.isoformat(timespec="seconds")
+        if as_json:
+            row = {
+                "received_at": received,
+                "source": event.source,
+                "id": event.source_id,
+                "type": event.type,
+                "outcome": event.outcome,
+                "customer": event.customer_id,
+                "detail": event.detail,
+            }
+            click.echo(json.dumps(row))
+            continue
         click.echo(
-            f"{received}  {event.source:<10} {event.source_id:<28} {event.type:<24} "
-            f"{event.outcome:<10} {event.customer_id or '-'}"
+            f"{received}  {event.source}  {event.source_id}  {event.type}  "
+            f"{event.outcome}  {event.customer_id or '-'}  {event.detail or ''}".rstrip()
         )
 
 

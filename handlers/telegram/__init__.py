@@ -1,8 +1,15 @@
 """Telegram: the customer's chat, the outbox sender and the webhook endpoint."""
 
-from handlers.telegram._application import build_application, telegram_endpoint
+from handlers.telegram._application import bot_username, build_application, telegram_endpoint
 from handlers.telegram._chat import ChatHandlers
 from handlers.telegram._keyboard import to_markup
 from handlers.telegram._sender import TelegramSender
 
-__all__ = ["ChatHandlers", "TelegramSender", "build_application", "telegram_endpoint", "to_markup"]
+__all__ = [
+    "ChatHandlers",
+    "TelegramSender",
+    "bot_username",
+    "build_application",
+    "telegram_endpoint",
+    "to_markup",
+]

@@ -9,13 +9,14 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from telegram import Update
+from telegram import Bot, Update
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
-from bot import Settings
+from bot import ConfigurationError, Settings
 from bot._metrics import Metrics
 
-__all__ = ["build_application", "telegram_endpoint"]
+__all__ = ["bot_username", "build_application", "telegram_endpoint"]
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,24 @@ def build_application(settings: Settings, *, polling: bool) -> Application:  # t
     if not polling:
         builder = builder.updater(None)
     return builder.build()
+
+
+async def bot_username(settings: Settings) -> str | None:
+    """The bot's username: the setting, else asked of the Bot API (getMe) when a token is set."""
+    if settings.telegram_bot_username:
+        return settings.telegram_bot_username
+    if settings.telegram_bot_token is None:
+        return None
+    bot = Bot(settings.telegram_bot_token.get_secret_value(), base_url=settings.telegram_base_url)
+    try:
+        async with bot:
+            return bot.username
+    except TelegramError as error:
+        msg = (
+            f"TELEGRAM_BOT_TOKEN: the Bot API did not answer getMe ({type(error).__name__}); "
+            "set SETTLE_TELEGRAM_BOT_USERNAME to make links without it"
+        )
+        raise ConfigurationError(msg) from None
 
 
 def telegram_endpoint(

@@ -71,12 +71,16 @@ def test_case_shows_invoices_and_history(runner: CliRunner) -> None:
 
 
 def test_unknown_case_is_a_clean_error(runner: CliRunner) -> None:
+    runner.invoke(main, ["migrate"])
+
     result = runner.invoke(main, ["case", "99"])
 
     assert (result.exit_code, result.output.strip()) == (1, "Error: no case '99'")
 
 
 def test_link_for_unknown_customer_is_a_clean_error(runner: CliRunner) -> None:
+    runner.invoke(main, ["migrate"])
+
     result = runner.invoke(main, ["link", "nobody"], env={"SETTLE_TELEGRAM_BOT_USERNAME": "b"})
 
     assert (result.exit_code, result.output.strip()) == (1, "Error: no customer 'nobody'")
@@ -91,6 +95,24 @@ def test_link_prints_a_deep_link(runner: CliRunner) -> None:
 
     assert result.output.startswith("https://t.me/settle_bot?start=")
     assert len(result.output.strip().rpartition("=")[2]) == 32
+
+
+def test_reading_commands_without_a_database_say_where_they_looked(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    result = runner.invoke(main, ["cases"])
+
+    assert result.exit_code == 1
+    assert f"no database at {tmp_path / 'cli.db'}" in result.output
+    assert not (tmp_path / "cli.db").exists()
+
+
+def test_events_without_any_says_so(runner: CliRunner) -> None:
+    runner.invoke(main, ["migrate"])
+
+    result = runner.invoke(main, ["events", "--unmatched"])
+
+    assert result.output.strip() == "no unmatched events"
 
 
 def test_import_with_bad_rows_exits_1_and_names_the_line(

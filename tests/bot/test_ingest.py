@@ -252,7 +252,10 @@ async def test_unknown_mandate_is_stored_unmatched_and_opens_nothing(
     result = await accept(ingest, failed)
 
     unmatched = await store.list_events(outcome="unmatched")
-    assert (result.outcome, [e.source_id for e in unmatched]) == (Outcome.UNMATCHED, ["f"])
+    assert (result.outcome, [(e.source_id, e.detail) for e in unmatched]) == (
+        Outcome.UNMATCHED,
+        [("f", "payment method MD0")],
+    )
     assert await store.list_cases() == []
 
 
@@ -340,3 +343,26 @@ async def test_payment_in_another_currency_is_refused_naming_the_field(
         await accept(ingest, paid)
 
     assert await store.counts() == before
+
+
+async def test_closed_bank_account_stays_the_reason_after_a_later_funds_failure(
+    ingest: Ingest, store: SqliteStore
+) -> None:
+    closed = event(
+        "payment_failed",
+        "m",
+        customer=CUSTOMER,
+        payment_method={"kind": "direct_debit", "reason": "bank_account_closed"},
+    )
+    funds = event(
+        "payment_failed",
+        "p",
+        "2024-03-02T00:00:00Z",
+        customer=CUSTOMER,
+        payment_method={"kind": "direct_debit", "reason": "insufficient_funds"},
+    )
+    await accept(ingest, closed)
+
+    await accept(ingest, funds)
+
+    assert (await store.list_cases())[0].case.reason is Reason.BANK_ACCOUNT_CLOSED

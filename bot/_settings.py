@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     substantial_ratio: Decimal = Field(default=Decimal("1.5"), gt=0)
     substantial_min_amount: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
 
+    # How often `settle serve` sweeps the book (ages invoices, opens type C cases); 0: never.
+    triage_every_hours: float = Field(default=24.0, ge=0)
+
     # Plans the bot may offer on its own (see examples/plan-policy.toml); unset: defaults.
     plan_policy_file: Path | None = None
 

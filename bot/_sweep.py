@@ -7,9 +7,8 @@ each customer's history in memory only while that customer is being read.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 
 from bot._cases import open_or_attach
 from bot._model import CaseType, Invoice, InvoiceStatus, Reason
@@ -26,6 +25,7 @@ _CHUNK = 500  # cases opened per transaction
 
 @dataclass(slots=True)
 class SweepResult:
+    aged: int = 0
     overdue: int = 0
     substantial: int = 0
     opened: list[int] = field(default_factory=list)
@@ -37,33 +37,43 @@ async def sweep(
     settings: Settings,
     clock: Clock,
     *,
+    today: date,
     actor: str,
     context: dict[str, str] | None = None,
-    progress: Callable[[int], None] | None = None,
 ) -> SweepResult:
-    """Open or extend type C cases for every substantial overdue invoice not yet in a case."""
+    """Age open invoices past their due date, then open or extend type C cases.
+
+    Every substantial overdue invoice not yet in a case is judged; `today` is the date
+    the book stands on (an import's as-of date, or the wall clock's).
+    """
     result = SweepResult()
     chosen: list[tuple[Invoice, Verdict]] = []
+    aged: list[str] = []
     history: list[Invoice] = []
     seen = 0
     async for invoice, in_case in store.iter_book():
         if history and history[0].customer_id != invoice.customer_id:
             history = []
         seen += 1
-        if progress is not None and seen % 10_000 == 0:
-            progress(10_000)
+        if invoice.status is InvoiceStatus.OPEN and invoice.due_on < today:
+            aged.append(invoice.id)
+            invoice = replace(invoice, status=InvoiceStatus.OVERDUE)
         overdue = invoice.status is InvoiceStatus.OVERDUE and invoice.amount_due.minor > 0
         verdict = _judge(invoice, history, settings) if overdue and not in_case else None
         history.append(invoice)
         result.overdue += overdue
         if verdict is not None and verdict.substantial:
             chosen.append((invoice, verdict))
+    for start in range(0, len(aged), _CHUNK * 10):
+        await store.mark_overdue(aged[start : start + _CHUNK * 10])
+    result.aged = len(aged)
     result.substantial = len(chosen)
     for start in range(0, len(chosen), _CHUNK):
         await _open(store, chosen[start : start + _CHUNK], clock.now(), actor, context, result)
     logger.info(
-        "sweep invoices=%d overdue=%d substantial=%d opened=%d",
+        "sweep invoices=%d aged=%d overdue=%d substantial=%d opened=%d",
         seen,
+        result.aged,
         result.overdue,
         result.substantial,
         len(result.opened),

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram.ext import Application
 
-from bot import Conversation, Ingest, Linking, OutboxWorker, Settings, SystemClock
+from bot import Conversation, Ingest, Linking, OutboxWorker, Settings, SystemClock, sweep
 from bot._metrics import Metrics
 from bot.ports import Clock, Store
 from handlers.billing import billing_routes
@@ -73,6 +73,8 @@ class Runtime:
         load_catalogues()
         await self.store.start()
         self._warn_unset()
+        if self.settings.triage_every_hours > 0:
+            self._tasks.append(asyncio.create_task(self._triage_loop(), name="triage"))
         if self.telegram is None:
             logger.warning(
                 "TELEGRAM_BOT_TOKEN is not set: billing events are ingested and cases opened, "
@@ -80,6 +82,18 @@ class Runtime:
             )
             return
         await self._start_telegram(self.telegram)
+
+    async def _triage_loop(self) -> None:
+        """Sweep the book at start and then every `triage_every_hours`."""
+        period = self.settings.triage_every_hours * 3600
+        while not self._stop.is_set():
+            try:
+                today = self.clock.now().date()
+                await sweep(self.store, self.settings, self.clock, today=today, actor="triage")
+            except Exception:
+                logger.exception("triage sweep failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), period)
 
     def _warn_unset(self) -> None:
         """One line per missing secret, naming the endpoint that refuses requests without it."""

@@ -215,6 +215,28 @@ def _import_line(summary: Any) -> str:
     )
 
 
+@main.command()
+@click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The date the book stands on (default: today).",
+)
+def triage(as_of: Any) -> None:
+    """Sweep the book: age open invoices past due, open type C cases where substantial."""
+    from bot import sweep
+
+    async def work(settings: Settings, store: Store) -> Any:
+        clock = SystemClock()
+        today = as_of.date() if as_of else clock.now().date()
+        return await sweep(store, settings, clock, today=today, actor="triage")
+
+    result = _run(work, existing=True)
+    click.echo(
+        f"{result.aged} invoices became overdue; {result.overdue} overdue in all, "
+        f"{result.substantial} substantial, {len(result.opened)} cases opened"
+    )
+
+
 def _pair(text: str) -> tuple[str, str]:
     field, sep, column = text.partition("=")
     if not sep or not field or not column:

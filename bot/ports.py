@@ -277,6 +277,10 @@ class Store(Protocol):
         """
         ...
 
+    async def mark_overdue(self, invoice_ids: Sequence[str]) -> None:
+        """Mark open invoices overdue (their due date has passed)."""
+        ...
+
     def iter_book(self, *, batch: int = 10_000) -> AsyncIterator[tuple[Invoice, bool]]:
         """Every invoice with whether a case holds it; by customer, issue date, id."""
         ...

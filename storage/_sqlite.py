@@ -165,6 +165,11 @@ class SqliteStore:
             changed = db.total_changes - before
         return BatchResult(changed, len(fitting) - changed, conflicts)
 
+    async def mark_overdue(self, invoice_ids: Sequence[str]) -> None:
+        sql = "UPDATE invoices SET status = 'overdue' WHERE id = ? AND status = 'open'"
+        async with self._immediate() as db:
+            await db.executemany(sql, [(invoice_id,) for invoice_id in invoice_ids])
+
     async def iter_book(self, *, batch: int = 10_000) -> AsyncIterator[tuple[Invoice, bool]]:
         sql = """SELECT i.*, EXISTS (SELECT 1 FROM case_invoices ci WHERE ci.invoice_id = i.id)
             AS in_case FROM invoices i ORDER BY i.customer_id, i.issued_on, i.id"""

@@ -78,7 +78,9 @@ async def import_file(
         rows = read_rows(lines, mapping, kind=kind, as_of=as_of, today=today, fact_at=fact_at)
         await _store_batches(store, rows, summary)
     context = {"as_of": as_of.isoformat()} if as_of else None
-    result = await sweep(store, settings, clock, actor="import", context=context)
+    result = await sweep(
+        store, settings, clock, today=as_of or today, actor="import", context=context
+    )
     summary.overdue, summary.substantial = result.overdue, result.substantial
     summary.cases_opened = len(result.opened)
     summary.seconds = time.perf_counter() - started

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -197,3 +199,29 @@ def _wait_healthy(port: int) -> object:
         except httpx.TransportError:
             time.sleep(0.1)
     raise AssertionError("settle serve did not answer /healthz within 20 s")
+
+
+def _open_on(day: date) -> int:
+    """Invoices of the AR sample open but not yet due on `day`, counted from the CSV."""
+    path = shared("datasets", "WA_Fn-UseC_-Accounts-Receivable.csv")
+    with path.open(newline="") as stream:
+        rows = list(csv.DictReader(stream))
+
+    def read(text: str) -> date:
+        month, day_of_month, year = (int(part) for part in text.split("/"))
+        return date(year, month, day_of_month)
+
+    return sum(
+        1
+        for r in rows
+        if read(r["InvoiceDate"]) <= day < read(r["SettledDate"]) and read(r["DueDate"]) >= day
+    )
+
+
+def test_triage_today_ages_what_was_still_open_in_the_replay(runner: CliRunner) -> None:
+    _import_ar(runner)
+
+    result = runner.invoke(main, ["triage"])
+
+    aged = int(result.output.split(" invoices became overdue")[0])
+    assert (result.exit_code, aged) == (0, _open_on(date(2013, 6, 1)))

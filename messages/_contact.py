@@ -15,7 +15,7 @@ from messages import _texts as t
 from messages._catalog import translate, translate_plural
 from messages._format import format_date, format_money
 from messages._layout import Action, Button, Rendered
-from messages._locale import normalize_locale
+from messages._locale import normalize_locale, resolve_locale
 
 __all__ = ["contact_buttons", "first_contact"]
 
@@ -55,6 +55,10 @@ def first_contact(
 ) -> Rendered:
     """The message that opens a case; `invoice_count` counts overdue invoices (type C)."""
     language = normalize_locale(locale)
+    # Numbers and dates follow the text's language: a Hebrew date inside English text
+    # (no Hebrew catalogue yet) would read as a mix of both.
+    if not resolve_locale(locale).startswith(language):
+        locale = language
     paragraphs = [
         _headline(reason, invoice_count, language),
         _facts(reason, amount_due, due_on, locale, language),

@@ -98,9 +98,9 @@ def test_first_contact_shows_amount_and_due_date_for_the_locale(reason: Reason) 
 
 
 def test_first_contact_formats_the_amount_in_the_customers_locale() -> None:
-    text = _render(Reason.CARD_DECLINED, amount_due=Money(41290, "ILS"), locale="he_IL")
+    text = _render(Reason.CARD_DECLINED, amount_due=Money(123450, "EUR"), locale="en_IE")
 
-    assert "Amount due: \u200f412.90\u00a0\u200f₪" in text.splitlines()
+    assert "Amount due: €1,234.50" in text.splitlines()
 
 
 def test_first_contact_leaves_out_unknown_facts() -> None:
@@ -197,3 +197,21 @@ def test_a_headline_that_invites_a_reply_gets_no_second_invitation() -> None:
 
 def test_first_contact_speaks_english_until_a_catalogue_exists() -> None:
     assert _render(Reason.CARD_DECLINED, locale="he-IL").startswith("Hello!")
+
+
+def test_locale_without_a_catalogue_formats_in_the_text_language() -> None:
+    from datetime import date
+
+    from bot import Money, Reason
+    from messages import first_contact
+
+    rendered = first_contact(
+        Reason.EXPIRED_CARD,
+        amount_due=Money(41290, "ILS"),
+        due_on=date(2024, 2, 15),
+        update_url=None,
+        pay_url=None,
+        locale="he_IL",
+    )
+
+    assert "Amount due: ₪412.90\nDue date: Feb 15, 2024" in rendered.text

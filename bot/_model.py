@@ -41,6 +41,8 @@ class CaseStage(enum.StrEnum):
 class CaseStatus(enum.StrEnum):
     NO_CHANNEL = "no channel yet"
     CONTACTING = "contacting"
+    AGREED = "agreed"
+    PAUSED = "paused"
     OPTED_OUT = "opted out"
     ESCALATED = "escalated"
     CLOSED = "closed"

@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     telegram_max_per_second: int = Field(default=30, ge=1)
 
     default_locale: str = "en"
+    # The zone of customers whose billing record has none ("today" is the customer's today).
+    default_timezone: str = "UTC"
 
     @field_validator("substantial_min_amount", mode="before")
     @classmethod

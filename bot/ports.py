@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from bot._agreements import Agreement
+from bot._chat_state import ChatState
 from bot._model import (
     Case,
     CaseStatus,
@@ -242,6 +244,18 @@ class Tx(Protocol):
     async def channel_of(self, customer_id: str, channel: str) -> ChannelLink | None: ...
 
     async def customer_of_chat(self, channel: str, chat_id: str) -> str | None: ...
+
+    async def get_chat_state(self, channel: str, chat_id: str) -> ChatState | None: ...
+
+    async def save_chat_state(self, state: ChatState) -> None: ...
+
+    async def insert_agreement(self, agreement: Agreement) -> int:
+        """Store an accepted plan or promise with its schedule; its id."""
+        ...
+
+    async def agreements_of(self, case_id: int) -> list[Agreement]: ...
+
+    async def set_paused_until(self, case_id: int, until: datetime | None) -> None: ...
 
     async def set_reachable(self, channel: str, chat_id: str, reachable: bool) -> str | None:
         """Mark a chat blocked or unblocked; its customer, if the chat is linked."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from bot import (
@@ -18,12 +19,17 @@ from bot import (
     PaymentMethod,
     Reason,
 )
+from bot._agreements import Agreement, AgreementKind
+from bot._chat_state import ChatState, Step
+from bot._plans import Instalment
 from bot.ports import AuditRecord, ChannelLink, StoredEvent
 from storage._codec import load_json, read_date, read_time
 
 __all__ = [
+    "to_agreement",
     "to_audit",
     "to_case",
+    "to_chat_state",
     "to_contact",
     "to_customer",
     "to_event",
@@ -161,4 +167,37 @@ def to_event(row: Row) -> StoredEvent:
         customer_id=row["customer_id"],
         outcome=row["outcome"],
         detail=row["detail"],
+    )
+
+
+def to_chat_state(row: Row) -> ChatState:
+    return ChatState(
+        channel=row["channel"],
+        chat_id=row["chat_id"],
+        customer_id=row["customer_id"],
+        case_id=row["case_id"],
+        step=Step(row["step"]),
+        version=row["version"],
+        data=load_json(row["data"]) or {},
+        misunderstood=row["misunderstood"],
+    )
+
+
+def to_agreement(row: Row, items: Sequence[Row]) -> Agreement:
+    currency = row["currency"]
+    return Agreement(
+        id=row["id"],
+        case_id=row["case_id"],
+        customer_id=row["customer_id"],
+        kind=AgreementKind(row["kind"]),
+        total=Money(row["total"], currency),
+        items=tuple(
+            Instalment(item["number"], read_date(item["due_on"]), Money(item["amount"], currency))
+            for item in items
+        ),
+        terms_text=row["terms_text"],
+        terms_version=row["terms_version"],
+        locale=row["locale"],
+        channel=row["channel"],
+        accepted_at=read_time(row["accepted_at"]),
     )

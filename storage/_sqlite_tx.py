@@ -18,9 +18,19 @@ from bot import (
     PaymentMethod,
     Reason,
 )
+from bot._agreements import Agreement
+from bot._chat_state import ChatState
 from bot.ports import AuditRecord, ChannelLink, ReceivedPayment, RegisteredPayment, StoredEvent
 from storage._codec import dump_json, read_time, write_date, write_time
-from storage._rows import to_case, to_customer, to_invoice, to_link, to_method
+from storage._rows import (
+    to_agreement,
+    to_case,
+    to_chat_state,
+    to_customer,
+    to_invoice,
+    to_link,
+    to_method,
+)
 
 __all__ = ["SqliteTx"]
 
@@ -338,6 +348,56 @@ class SqliteTx:
         sql = "SELECT customer_id FROM channel_links WHERE channel = ? AND chat_id = ?"
         row = await self._one(sql, channel, chat_id)
         return None if row is None else str(row["customer_id"])
+
+    async def get_chat_state(self, channel: str, chat_id: str) -> ChatState | None:
+        sql = "SELECT * FROM conversations WHERE channel = ? AND chat_id = ?"
+        row = await self._one(sql, channel, chat_id)
+        return None if row is None else to_chat_state(row)
+
+    async def save_chat_state(self, state: ChatState) -> None:
+        sql = """INSERT INTO conversations (channel, chat_id, customer_id, case_id, step, data,
+                version, misunderstood, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (channel, chat_id) DO UPDATE SET customer_id = excluded.customer_id,
+                case_id = excluded.case_id, step = excluded.step, data = excluded.data,
+                version = excluded.version, misunderstood = excluded.misunderstood,
+                updated_at = excluded.updated_at"""
+        values = (state.channel, state.chat_id, state.customer_id, state.case_id)
+        rest = (state.step.value, dump_json(state.data), state.version, state.misunderstood)
+        await self._db.execute(sql, (*values, *rest, self._now))
+
+    async def insert_agreement(self, agreement: Agreement) -> int:
+        sql = """INSERT INTO agreements (case_id, customer_id, kind, currency, total, terms_text,
+                terms_version, terms_hash, locale, channel, accepted_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"""
+        a = agreement
+        values = (a.case_id, a.customer_id, a.kind.value, a.total.currency, a.total.minor)
+        terms = (a.terms_text, a.terms_version, a.terms_hash, a.locale, a.channel)
+        row = await self._one(sql, *values, *terms, write_time(a.accepted_at))
+        assert row is not None
+        agreement_id = int(row["id"])
+        items = [
+            (agreement_id, item.number, write_date(item.due_on), item.amount.minor)
+            for item in a.items
+        ]
+        await self._db.executemany(
+            "INSERT INTO agreement_items (agreement_id, number, due_on, amount) VALUES (?,?,?,?)",
+            items,
+        )
+        return agreement_id
+
+    async def agreements_of(self, case_id: int) -> list[Agreement]:
+        rows = await self._all("SELECT * FROM agreements WHERE case_id = ? ORDER BY id", case_id)
+        found = []
+        for row in rows:
+            items = await self._all(
+                "SELECT * FROM agreement_items WHERE agreement_id = ? ORDER BY number", row["id"]
+            )
+            found.append(to_agreement(row, items))
+        return found
+
+    async def set_paused_until(self, case_id: int, until: datetime | None) -> None:
+        moment = None if until is None else write_time(until)
+        await self._db.execute("UPDATE cases SET paused_until = ? WHERE id = ?", (moment, case_id))
 
     async def set_reachable(self, channel: str, chat_id: str, reachable: bool) -> str | None:
         sql = """UPDATE channel_links SET reachable = ? WHERE channel = ? AND chat_id = ?

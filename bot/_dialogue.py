@@ -1,0 +1,442 @@
+"""The customer's conversation about a case: the menu, plans, promises, "I already paid",
+and the hand-over to a person.
+
+State lives in storage (`ChatState`), so a restart or another worker continues where the
+customer was. Every view carries the conversation's version and every button echoes it:
+a button from an older message gets the current view, never a second agreement.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot._agreements import Agreement, AgreementKind
+from bot._chat_state import ChatState, Step
+from bot._contact import TELEGRAM
+from bot._model import Case, CaseStatus, CaseType, Customer
+from bot._money import Money
+from bot._plan_policy import PlanPolicy
+from bot._plans import Instalment, PaymentPlan, build_plan
+from bot._settings import Settings
+from bot._views import Intent, Screen, TermsRenderer, View, read_button
+from bot.ports import AuditRecord, Clock, Store, Tx
+
+__all__ = ["Dialogue"]
+
+logger = logging.getLogger(__name__)
+
+PAUSE_AFTER_PAID = timedelta(days=3)
+PROMISE_CHOICES = ("3d", "7d", "eom")
+
+
+class Dialogue:
+    """Reads taps and messages against the stored conversation and answers with a view."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        settings: Settings,
+        policy: PlanPolicy,
+        terms: TermsRenderer,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._settings = settings
+        self._policy = policy
+        self._terms = terms
+
+    async def menu(self, chat_id: str) -> View:
+        """The menu of the customer's open case (or why there is none)."""
+        async with self._store.transaction() as tx:
+            turn = await _Turn.begin(tx, self, chat_id)
+            return await turn.show_menu() if turn else View(Screen.NOT_LINKED)
+
+    async def tap(self, chat_id: str, data: str, *, locale: str) -> View:
+        """A button press; stale buttons get the current view."""
+        async with self._store.transaction() as tx:
+            turn = await _Turn.begin(tx, self, chat_id)
+            if turn is None:
+                return View(Screen.NOT_LINKED)
+            return await turn.tap(data, locale)
+
+    async def say(self, chat_id: str, text: str, intent: Intent | None, *, locale: str) -> View:
+        """A message typed by the customer, with the intent `messages` recognised in it."""
+        async with self._store.transaction() as tx:
+            turn = await _Turn.begin(tx, self, chat_id)
+            if turn is None:
+                return View(Screen.NOT_LINKED)
+            return await turn.say(text.strip(), intent, locale)
+
+
+class _Turn:
+    """One update handled inside one transaction."""
+
+    def __init__(
+        self, tx: Tx, dialogue: Dialogue, state: ChatState, customer: Customer, case: Case | None
+    ) -> None:
+        self.tx = tx
+        self.d = dialogue
+        self.state = state
+        self.customer = customer
+        self.case = case
+        self.now = dialogue._clock.now()
+
+    @classmethod
+    async def begin(cls, tx: Tx, dialogue: Dialogue, chat_id: str) -> _Turn | None:
+        customer_id = await tx.customer_of_chat(TELEGRAM, chat_id)
+        customer = None if customer_id is None else await tx.get_customer(customer_id)
+        if customer is None:
+            return None
+        state = await tx.get_chat_state(TELEGRAM, chat_id)
+        case = await _current_case(tx, customer.id, state)
+        if state is None or state.customer_id != customer.id:
+            state = ChatState(TELEGRAM, chat_id, customer.id, None, Step.MENU, 0)
+        return cls(tx, dialogue, state, customer, case)
+
+    # Moving on.
+
+    async def _step(
+        self, step: Step, data: dict[str, Any] | None = None, *, misunderstood: int = 0
+    ) -> int:
+        version = self.state.version + 1
+        self.state = replace(
+            self.state,
+            case_id=self.case.id if self.case else None,
+            step=step,
+            version=version,
+            data=data or {},
+            misunderstood=misunderstood,
+        )
+        await self.tx.save_chat_state(self.state)
+        return version
+
+    def _today(self) -> date:
+        zone = self.customer.timezone or self.d._settings.default_timezone
+        return self.now.astimezone(ZoneInfo(zone)).date()
+
+    async def show_menu(self) -> View:
+        version = await self._step(Step.MENU)
+        # A type A case may have nothing due yet (a card about to expire): it still has a menu.
+        if self.case is None or (self.case.type is CaseType.C and not _owed(self.case)):
+            return View(Screen.NOTHING_DUE, version, case=self.case)
+        return View(Screen.MENU, version, case=self.case)
+
+    # Buttons.
+
+    async def tap(self, data: str, locale: str) -> View:
+        button = read_button(data)
+        if button is None:
+            return await self._misunderstood()
+        action, arg, version = button
+        if action == "stop":
+            return await self._stop()
+        if version != self.state.version:
+            return await self._stale()
+        handler = _TAPS.get(action)
+        if handler is None or self.case is None:
+            return await self._stale()
+        view: View = await handler(self, arg, locale)
+        return view
+
+    async def _stale(self) -> View:
+        current = await self.show_menu()
+        return View(Screen.STALE, current.version, case=self.case, current=current)
+
+    async def _plans(self, arg: str = "", locale: str = "") -> View:
+        assert self.case is not None
+        if (agreed := await self._agreed()) is not None:
+            return agreed
+        plans = self._proposals()
+        if not plans:
+            return View(Screen.NO_PLANS, await self._step(Step.MENU), case=self.case)
+        version = await self._step(Step.PLANS)
+        return View(Screen.PLANS, version, case=self.case, plans=tuple(plans))
+
+    def _proposals(self) -> list[PaymentPlan]:
+        if self.case is None or self.case.amount_due is None or not _owed(self.case):
+            return []
+        today = self._today()
+        return self.d._policy.proposals(self.case.amount_due, self.case.type, today=today)
+
+    async def _plan(self, arg: str, locale: str) -> View:
+        chosen = next((p for p in self._proposals() if str(p.count) == arg), None)
+        if chosen is None:
+            return await self._stale()
+        data = {"count": chosen.count, "first_due": chosen.first_due.isoformat()}
+        if chosen.count > 1 and chosen.instalments[0].amount != chosen.instalments[1].amount:
+            data["upfront"] = chosen.instalments[0].amount.minor
+        version = await self._step(Step.PLAN, data)
+        return View(Screen.PLAN, version, case=self.case, plan=chosen)
+
+    def _stored_plan(self) -> PaymentPlan | None:
+        data = self.state.data
+        if self.state.step is not Step.PLAN or self.case is None or self.case.amount_due is None:
+            return None
+        total = self.case.amount_due
+        upfront = Money(data["upfront"], total.currency) if "upfront" in data else None
+        count = int(data["count"]) - (1 if upfront else 0)
+        first = date.fromisoformat(data["first_due"])
+        if count == 0:
+            return build_plan(total, 1, first)
+        return build_plan(total, count, first, upfront=upfront)
+
+    async def _agree(self, arg: str, locale: str) -> View:
+        if arg == "plan" and (plan := self._stored_plan()) is not None:
+            agreement = await self._accept(
+                AgreementKind.PLAN, plan.total, plan.instalments, locale
+            )
+            version = await self._step(Step.MENU)
+            return View(Screen.PLAN_AGREED, version, case=self.case, agreement=agreement)
+        if arg == "promise" and self.state.step is Step.PROMISE and self.case is not None:
+            promise = _promise_item(self.case, self.state.data)
+            agreement = await self._accept(
+                AgreementKind.PROMISE, promise.amount, (promise,), locale
+            )
+            version = await self._step(Step.MENU)
+            return View(Screen.PROMISE_MADE, version, case=self.case, agreement=agreement)
+        return await self._stale()
+
+    async def _accept(
+        self, kind: AgreementKind, total: Money, items: tuple[Instalment, ...], locale: str
+    ) -> Agreement:
+        assert self.case is not None
+        text, terms_version = self.d._terms(kind, total, items, locale)
+        agreement = Agreement(
+            case_id=self.case.id,
+            customer_id=self.customer.id,
+            kind=kind,
+            total=total,
+            items=items,
+            terms_text=text,
+            terms_version=terms_version,
+            locale=locale,
+            channel=TELEGRAM,
+            accepted_at=self.now,
+        )
+        agreement_id = await self.tx.insert_agreement(agreement)
+        await self.tx.update_case(self.case.id, status=CaseStatus.AGREED)
+        detail = {"agreement": agreement_id, "terms_hash": agreement.terms_hash}
+        reason = f"customer accepted a {kind} of {total} in {len(items)} payment(s)"
+        await self.tx.audit(
+            AuditRecord(
+                self.now, "customer", "agreed", reason, self.case.id, self.customer.id, detail
+            )
+        )
+        logger.info("agreement=%d case=%d kind=%s", agreement_id, self.case.id, kind)
+        return replace(agreement, id=agreement_id)
+
+    async def _agreed(self) -> View | None:
+        """The agreement already in force on the case, if any: a second one is never made."""
+        assert self.case is not None
+        if self.case.status is not CaseStatus.AGREED:
+            return None
+        agreements = await self.tx.agreements_of(self.case.id)
+        if not agreements:
+            return None
+        version = await self._step(Step.MENU)
+        return View(Screen.ALREADY_AGREED, version, case=self.case, agreement=agreements[-1])
+
+    async def _promises(self, arg: str = "", locale: str = "") -> View:
+        assert self.case is not None
+        if (agreed := await self._agreed()) is not None:
+            return agreed
+        today = self._today()
+        dates = tuple((key, _promise_date(key, today)) for key in PROMISE_CHOICES)
+        version = await self._step(Step.PROMISES)
+        return View(Screen.PROMISES, version, case=self.case, promise_dates=dates)
+
+    async def _promise(self, arg: str, locale: str) -> View:
+        if arg not in PROMISE_CHOICES or self.case is None:
+            return await self._stale()
+        day = _promise_date(arg, self._today())
+        version = await self._step(Step.PROMISE, {"due_on": day.isoformat()})
+        item = _promise_item(self.case, self.state.data)
+        return View(Screen.PROMISE, version, case=self.case, promise=item)
+
+    async def _paid(self, arg: str = "", locale: str = "") -> View:
+        version = await self._step(Step.PAID_DATE)
+        return View(Screen.ASK_PAID_DATE, version, case=self.case)
+
+    async def _paid_on(self, arg: str, locale: str) -> View:
+        today = self._today()
+        days = {"today": today, "yesterday": today - timedelta(days=1)}
+        if arg not in days:
+            return await self._stale()
+        return await self._ask_reference(days[arg])
+
+    async def _ask_reference(self, day: date) -> View:
+        version = await self._step(Step.PAID_REFERENCE, {"paid_on": day.isoformat()})
+        return View(Screen.ASK_PAID_REFERENCE, version, case=self.case)
+
+    async def _note_paid(self, reference: str) -> View:
+        assert self.case is not None
+        until = self.now + PAUSE_AFTER_PAID
+        await self.tx.set_paused_until(self.case.id, until)
+        await self.tx.update_case(self.case.id, status=CaseStatus.PAUSED)
+        detail = {"paid_on": self.state.data.get("paid_on"), "reference": reference[:64]}
+        await self.tx.audit(
+            AuditRecord(
+                self.now,
+                "customer",
+                "says paid",
+                "contact paused for 3 days",
+                self.case.id,
+                self.customer.id,
+                detail,
+            )
+        )
+        version = await self._step(Step.MENU)
+        return View(Screen.PAID_NOTED, version, case=self.case)
+
+    async def _escalate(self, arg: str, locale: str = "", text: str | None = None) -> View:
+        reason = arg if arg in {"dispute", "hardship", "person"} else "person"
+        if self.case is not None:
+            await self.tx.update_case(self.case.id, status=CaseStatus.ESCALATED)
+            detail = {"said": text[:500]} if text else None
+            await self.tx.audit(
+                AuditRecord(
+                    self.now,
+                    "customer",
+                    "escalated",
+                    _ESCALATIONS[reason],
+                    self.case.id,
+                    self.customer.id,
+                    detail,
+                )
+            )
+        logger.info("escalated customer=%s reason=%s", self.customer.id, reason)
+        version = await self._step(Step.MENU)
+        return View(Screen.ESCALATED, version, case=self.case, escalation=reason)
+
+    async def _stop(self) -> View:
+        await self.tx.set_opted_out(self.customer.id, self.now)
+        await self.tx.cancel_queued(self.customer.id)
+        for case in await self.tx.open_cases_of(self.customer.id):
+            await self.tx.update_case(case.id, status=CaseStatus.OPTED_OUT)
+            await self.tx.audit(
+                AuditRecord(
+                    self.now,
+                    "customer",
+                    "opted out",
+                    "customer asked to stop messages",
+                    case.id,
+                    self.customer.id,
+                )
+            )
+        version = await self._step(Step.MENU)
+        return View(Screen.STOPPED, version, case=self.case)
+
+    async def _menu(self, arg: str = "", locale: str = "") -> View:
+        return await self.show_menu()
+
+    # Typed messages.
+
+    async def say(self, text: str, intent: Intent | None, locale: str) -> View:
+        if intent is Intent.STOP:
+            return await self._stop()
+        if self.state.step is Step.PAID_DATE and intent is None:
+            day = _read_date(text, self._today())
+            return await self._ask_reference(day) if day else await self._misunderstood()
+        if self.state.step is Step.PAID_REFERENCE and intent is None and self.case is not None:
+            return await self._note_paid(text)
+        if intent in _ESCALATING:
+            return await self._escalate(intent.value, locale, text)
+        if self.case is None:
+            return await self.show_menu()
+        handler = _INTENTS.get(intent) if intent else None
+        if handler is None:
+            return await self._misunderstood()
+        view: View = await handler(self, "", locale)
+        return view
+
+    async def _misunderstood(self) -> View:
+        count = self.state.misunderstood + 1
+        current = await self.show_menu()
+        self.state = replace(self.state, misunderstood=count)
+        await self.tx.save_chat_state(self.state)
+        screen = Screen.OFFER_PERSON if count >= 2 else Screen.MISUNDERSTOOD
+        return View(screen, current.version, case=self.case, current=current)
+
+
+_ESCALATIONS = {
+    "dispute": "customer disputes the debt",
+    "hardship": "customer reports hardship",
+    "person": "customer asked for a person",
+}
+_ESCALATING = {Intent.DISPUTE, Intent.HARDSHIP, Intent.PERSON}
+
+_TAPS: dict[str, Callable[[_Turn, str, str], Any]] = {
+    "menu": _Turn._menu,
+    "plans": _Turn._plans,
+    "plan": _Turn._plan,
+    "agree": _Turn._agree,
+    "promises": _Turn._promises,
+    "promise": _Turn._promise,
+    "paid": _Turn._paid,
+    "paid_on": _Turn._paid_on,
+    "escalate": _Turn._escalate,
+}
+
+_INTENTS: dict[Intent, Callable[[_Turn, str, str], Any]] = {
+    Intent.PLAN: _Turn._plans,
+    Intent.PROMISE: _Turn._promises,
+    Intent.PAID: _Turn._paid,
+    Intent.PAY: _Turn._menu,
+    Intent.HELP: _Turn._menu,
+}
+
+
+async def _current_case(tx: Tx, customer_id: str, state: ChatState | None) -> Case | None:
+    """The case the conversation is about: the one it was on, else the newest open one."""
+    cases = await tx.open_cases_of(customer_id)
+    if state is not None and state.case_id is not None:
+        for case in cases:
+            if case.id == state.case_id:
+                return case
+    return cases[-1] if cases else None
+
+
+def _owed(case: Case) -> bool:
+    return case.amount_due is not None and case.amount_due.minor > 0
+
+
+def _promise_date(key: str, today: date) -> date:
+    """The date of a quick choice: in 3 days, in a week, or the end of the month."""
+    if key == "3d":
+        return today + timedelta(days=3)
+    if key == "7d":
+        return today + timedelta(days=7)
+    end = _month_end(today)
+    # Within 3 days of the month's end, "end of the month" means the next one.
+    return end if (end - today).days >= 3 else _month_end(end + timedelta(days=1))
+
+
+def _month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _promise_item(case: Case, data: dict[str, Any]) -> Instalment:
+    assert case.amount_due is not None
+    return Instalment(1, date.fromisoformat(data["due_on"]), case.amount_due)
+
+
+def _read_date(text: str, today: date) -> date | None:
+    """A payment date as customers type it: 2024-03-01, 1.3.2024, 1/3/2024; not in the future."""
+    cleaned = text.strip().replace(".", "/").replace("-", "/")
+    parts = cleaned.split("/")
+    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        return None
+    numbers = [int(part) for part in parts]
+    year, month, day = numbers if len(parts[0]) == 4 else (numbers[2], numbers[1], numbers[0])
+    try:
+        found = date(year, month, day)
+    except ValueError:
+        return None
+    return found if today - timedelta(days=366) <= found <= today else None

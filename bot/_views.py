@@ -1,0 +1,89 @@
+"""What the conversation shows and hears: screens, views, intents and button data.
+
+`messages` renders views into words and buttons; button data carries the conversation's
+version so that a tap on an old message is recognised.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from bot._agreements import Agreement, AgreementKind
+from bot._model import Case
+from bot._money import Money
+from bot._plans import Instalment, PaymentPlan
+
+__all__ = ["Intent", "Screen", "TermsRenderer", "View", "button_data", "read_button"]
+
+
+class Intent(enum.StrEnum):
+    """What a customer's free text asks for, recognised by `messages`."""
+
+    PAY = "pay"
+    PLAN = "plan"
+    PROMISE = "promise"
+    PAID = "paid"
+    DISPUTE = "dispute"
+    HARDSHIP = "hardship"
+    PERSON = "person"
+    STOP = "stop"
+    HELP = "help"
+
+
+class Screen(enum.StrEnum):
+    NOT_LINKED = "not_linked"
+    NOTHING_DUE = "nothing_due"
+    MENU = "menu"
+    PLANS = "plans"
+    NO_PLANS = "no_plans"
+    PLAN = "plan"
+    PLAN_AGREED = "plan_agreed"
+    PROMISES = "promises"
+    PROMISE = "promise"
+    PROMISE_MADE = "promise_made"
+    ALREADY_AGREED = "already_agreed"
+    ASK_PAID_DATE = "ask_paid_date"
+    ASK_PAID_REFERENCE = "ask_paid_reference"
+    PAID_NOTED = "paid_noted"
+    ESCALATED = "escalated"
+    STOPPED = "stopped"
+    STALE = "stale"
+    MISUNDERSTOOD = "misunderstood"
+    OFFER_PERSON = "offer_person"
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """What to show next; `messages` turns it into words and buttons."""
+
+    screen: Screen
+    version: int = 0
+    case: Case | None = None
+    plans: tuple[PaymentPlan, ...] = ()
+    plan: PaymentPlan | None = None
+    promise_dates: tuple[tuple[str, date], ...] = ()
+    promise: Instalment | None = None
+    agreement: Agreement | None = None
+    escalation: str | None = None
+    current: View | None = None
+
+
+# Renders an agreement's terms in a language: (text, terms version).
+TermsRenderer = Callable[[AgreementKind, Money, tuple[Instalment, ...], str], tuple[str, str]]
+
+
+def button_data(action: str, version: int, arg: str = "") -> str:
+    """Callback data of a button: opaque and short (Telegram allows 64 bytes)."""
+    return f"{action}:{arg}:{version}"
+
+
+def read_button(data: str) -> tuple[str, str, int] | None:
+    """(action, argument, version) of a button, or None for data this bot never made."""
+    action, _, rest = data.partition(":")
+    arg, _, version = rest.rpartition(":")
+    if not action or not version.isdigit() or len(data) > 64:
+        return None
+    return action, arg, int(version)

@@ -1,0 +1,249 @@
+"""The conversation engine, tap by tap, against a SQLite file."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot import CaseStatus, Ingest, Money, PlanPolicy, Settings, parse_event
+from bot._agreements import AgreementKind
+from bot._dialogue import Dialogue
+from bot._plans import Instalment
+from bot._views import Intent, Screen, View, button_data
+from bot.ports import ChannelLink
+from storage import SqliteStore
+from tests.conftest import FixedClock
+
+CHAT = "555"
+
+
+def terms(
+    kind: AgreementKind, total: Money, items: tuple[Instalment, ...], locale: str
+) -> tuple[str, str]:
+    lines = [f"{kind} {total} ({locale})"] + [f"{i.number}: {i.due_on} {i.amount}" for i in items]
+    return "\n".join(lines), "test-1"
+
+
+@pytest.fixture
+def owed_settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"substantial_min_amount": {"USD": "100"}})
+
+
+async def _overdue_case(store: SqliteStore, clock: FixedClock, settings: Settings) -> None:
+    body = json.dumps(
+        {
+            "id": "o1",
+            "type": "invoice_overdue",
+            "occurred_at": "2024-03-04T08:00:00Z",
+            "customer": {"id": "C-1", "timezone": "Europe/Berlin"},
+            "invoice": {
+                "id": "INV-1",
+                "amount": "300.00",
+                "currency": "USD",
+                "issued_on": "2024-01-01",
+                "due_on": "2024-02-01",
+            },
+        }
+    )
+    await Ingest(store, clock, settings).accept("canonical", parse_event(body), body)
+    async with store.transaction() as tx:
+        await tx.link_channel(ChannelLink("C-1", "telegram", CHAT, clock.now()))
+
+
+@pytest.fixture
+async def dialogue(store: SqliteStore, clock: FixedClock, owed_settings: Settings) -> Dialogue:
+    await _overdue_case(store, clock, owed_settings)
+    return Dialogue(store, clock, owed_settings, PlanPolicy.load(None), terms)
+
+
+async def _tap(dialogue: Dialogue, view: View, action: str, arg: str = "") -> View:
+    return await dialogue.tap(CHAT, button_data(action, view.version, arg), locale="en")
+
+
+async def test_menu_is_about_the_open_case(dialogue: Dialogue) -> None:
+    view = await dialogue.menu(CHAT)
+
+    assert view.screen is Screen.MENU
+    assert view.case is not None
+    assert str(view.case.amount_due) == "300.00 USD"
+
+
+async def test_unlinked_chat_gets_no_case(dialogue: Dialogue) -> None:
+    view = await dialogue.menu("999")
+
+    assert (view.screen, view.case) == (Screen.NOT_LINKED, None)
+
+
+async def test_plan_is_chosen_shown_and_agreed_once(
+    dialogue: Dialogue, store: SqliteStore
+) -> None:
+    menu = await dialogue.menu(CHAT)
+    plans = await _tap(dialogue, menu, "plans")
+    plan = await _tap(dialogue, plans, "plan", "3")
+
+    agreed = await _tap(dialogue, plan, "agree", "plan")
+    again = await _tap(dialogue, plan, "agree", "plan")
+
+    assert [p.count for p in plans.plans] == [2, 3, 4, 5, 6]
+    assert plan.plan is not None
+    assert [str(i.amount) for i in plan.plan.instalments] == ["100.00 USD"] * 3
+    assert (agreed.screen, again.screen) == (Screen.PLAN_AGREED, Screen.STALE)
+    async with store.transaction() as tx:
+        stored = await tx.agreements_of(agreed.case.id)  # type: ignore[union-attr]
+        case = await tx.get_case(agreed.case.id)  # type: ignore[union-attr]
+    assert [(a.kind, a.terms_version, len(a.items)) for a in stored] == [
+        (AgreementKind.PLAN, "test-1", 3)
+    ]
+    assert case is not None
+    assert case.status is CaseStatus.AGREED
+
+
+async def test_first_instalment_is_due_a_week_from_the_customers_today(
+    dialogue: Dialogue,
+) -> None:
+    plans = await _tap(dialogue, await dialogue.menu(CHAT), "plans")
+
+    assert plans.plans[0].first_due == date(2024, 3, 11)
+
+
+async def test_agreed_case_shows_its_agreement_instead_of_a_second(dialogue: Dialogue) -> None:
+    plan = await _tap(
+        dialogue, await _tap(dialogue, await dialogue.menu(CHAT), "plans"), "plan", "2"
+    )
+    agreed = await _tap(dialogue, plan, "agree", "plan")
+
+    view = await _tap(dialogue, agreed, "promises")
+
+    assert view.screen is Screen.ALREADY_AGREED
+    assert view.agreement is not None
+    assert view.agreement.id == agreed.agreement.id  # type: ignore[union-attr]
+
+
+async def test_button_from_an_older_message_gets_the_current_view(dialogue: Dialogue) -> None:
+    menu = await dialogue.menu(CHAT)
+    await _tap(dialogue, menu, "plans")
+
+    stale = await _tap(dialogue, menu, "promises")
+
+    assert stale.screen is Screen.STALE
+    assert stale.current is not None
+    assert stale.current.screen is Screen.MENU
+
+
+async def test_promise_for_next_week_is_stored_with_the_full_amount(
+    dialogue: Dialogue,
+) -> None:
+    promises = await _tap(dialogue, await dialogue.menu(CHAT), "promises")
+    promise = await _tap(dialogue, promises, "promise", "7d")
+
+    made = await _tap(dialogue, promise, "agree", "promise")
+
+    assert dict(promises.promise_dates) == {
+        "3d": date(2024, 3, 7),
+        "7d": date(2024, 3, 11),
+        "eom": date(2024, 3, 31),
+    }
+    assert made.screen is Screen.PROMISE_MADE
+    assert made.agreement is not None
+    assert [(i.due_on, str(i.amount)) for i in made.agreement.items] == [
+        (date(2024, 3, 11), "300.00 USD")
+    ]
+
+
+async def test_already_paid_asks_date_and_reference_then_pauses_contact(
+    dialogue: Dialogue, store: SqliteStore
+) -> None:
+    asked = await _tap(dialogue, await dialogue.menu(CHAT), "paid")
+    reference = await dialogue.say(CHAT, "3.3.2024", None, locale="en")
+
+    noted = await dialogue.say(CHAT, "TRX-4471", None, locale="en")
+
+    assert (asked.screen, reference.screen, noted.screen) == (
+        Screen.ASK_PAID_DATE,
+        Screen.ASK_PAID_REFERENCE,
+        Screen.PAID_NOTED,
+    )
+    with sqlite3.connect(store.path) as db:
+        status, until = db.execute("SELECT status, paused_until FROM cases").fetchone()
+    assert (status, until) == ("paused", "2024-03-07T10:00:00.000000Z")
+
+
+async def test_a_future_payment_date_is_not_understood(dialogue: Dialogue) -> None:
+    await _tap(dialogue, await dialogue.menu(CHAT), "paid")
+
+    view = await dialogue.say(CHAT, "2030-01-01", None, locale="en")
+
+    assert view.screen is Screen.MISUNDERSTOOD
+
+
+@pytest.mark.parametrize("intent", [Intent.DISPUTE, Intent.HARDSHIP, Intent.PERSON])
+async def test_dispute_hardship_and_person_escalate_with_the_reason(
+    dialogue: Dialogue, store: SqliteStore, intent: Intent
+) -> None:
+    await dialogue.menu(CHAT)
+
+    view = await dialogue.say(CHAT, "I lost my job", intent, locale="en")
+
+    case_view = (await store.list_cases())[0]
+    assert (view.screen, view.escalation) == (Screen.ESCALATED, intent.value)
+    assert case_view.case.status is CaseStatus.ESCALATED
+    assert case_view.audit[-1].detail == {"said": "I lost my job"}
+
+
+async def test_two_misunderstandings_offer_a_person(dialogue: Dialogue) -> None:
+    await dialogue.menu(CHAT)
+
+    first = await dialogue.say(CHAT, "blah", None, locale="en")
+    second = await dialogue.say(CHAT, "blah blah", None, locale="en")
+
+    assert (first.screen, second.screen) == (Screen.MISUNDERSTOOD, Screen.OFFER_PERSON)
+
+
+async def test_stop_opts_out_whatever_the_step(dialogue: Dialogue, store: SqliteStore) -> None:
+    await _tap(dialogue, await dialogue.menu(CHAT), "plans")
+
+    view = await dialogue.say(CHAT, "stop", Intent.STOP, locale="en")
+
+    assert view.screen is Screen.STOPPED
+    assert (await store.list_cases())[0].case.status is CaseStatus.OPTED_OUT
+
+
+async def test_a_restart_between_two_taps_continues_the_conversation(
+    owed_settings: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
+    path = tmp_path / "restart.db"
+    first = await SqliteStore.open(path, clock)
+    await _overdue_case(first, clock, owed_settings)
+    plans = await _tap(
+        Dialogue(first, clock, owed_settings, PlanPolicy.load(None), terms),
+        await Dialogue(first, clock, owed_settings, PlanPolicy.load(None), terms).menu(CHAT),
+        "plans",
+    )
+    await first.close()
+
+    second = await SqliteStore.open(path, clock)
+    plan = await _tap(
+        Dialogue(second, clock, owed_settings, PlanPolicy.load(None), terms), plans, "plan", "4"
+    )
+    await second.close()
+
+    assert plan.screen is Screen.PLAN
+    assert plan.plan is not None
+    assert plan.plan.count == 4
+
+
+async def test_agreements_cannot_be_changed(dialogue: Dialogue, store: SqliteStore) -> None:
+    plan = await _tap(
+        dialogue, await _tap(dialogue, await dialogue.menu(CHAT), "plans"), "plan", "2"
+    )
+    await _tap(dialogue, plan, "agree", "plan")
+
+    with (
+        sqlite3.connect(store.path) as db,
+        pytest.raises(sqlite3.IntegrityError, match="immutable"),
+    ):
+        db.execute("UPDATE agreements SET total = 1")

@@ -1,14 +1,15 @@
-"""What a customer can say in the skeleton conversation: stop, or ask for a person."""
+"""The chat around the conversation: who it belongs to, opting back in, blocking."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from bot._contact import TELEGRAM, start_contact
 from bot._model import CaseStatus
-from bot.ports import AuditRecord, Clock, Store
+from bot.ports import AuditRecord, Clock, Store, Tx
 
-__all__ = ["Conversation"]
+__all__ = ["Conversation", "opt_out"]
 
 logger = logging.getLogger(__name__)
 
@@ -24,52 +25,12 @@ class Conversation:
         async with self._store.transaction() as tx:
             return await tx.customer_of_chat(TELEGRAM, chat_id)
 
-    async def opt_out(self, chat_id: str) -> str | None:
-        """Stop automated messages at once (COMPLIANCE rule 6); the customer, if linked."""
-        now = self._clock.now()
+    async def locale_of(self, chat_id: str) -> str | None:
+        """The language the linked customer's billing record gives, if any."""
         async with self._store.transaction() as tx:
             customer_id = await tx.customer_of_chat(TELEGRAM, chat_id)
-            if customer_id is None:
-                return None
-            await tx.set_opted_out(customer_id, now)
-            for case in await tx.open_cases_of(customer_id):
-                await tx.update_case(case.id, status=CaseStatus.OPTED_OUT)
-                await tx.audit(
-                    AuditRecord(
-                        now,
-                        "customer",
-                        "opted out",
-                        "customer asked to stop messages",
-                        case.id,
-                        customer_id,
-                    )
-                )
-            await tx.cancel_queued(customer_id)
-        logger.info("opted out customer=%s", customer_id)
-        return customer_id
-
-    async def request_person(self, chat_id: str) -> list[int]:
-        """Hand the customer's open cases to staff; the escalated case ids."""
-        now = self._clock.now()
-        async with self._store.transaction() as tx:
-            customer_id = await tx.customer_of_chat(TELEGRAM, chat_id)
-            if customer_id is None:
-                return []
-            cases = await tx.open_cases_of(customer_id)
-            for case in cases:
-                await tx.update_case(case.id, status=CaseStatus.ESCALATED)
-                await tx.audit(
-                    AuditRecord(
-                        now,
-                        "customer",
-                        "escalated",
-                        "customer asked for a person",
-                        case.id,
-                        customer_id,
-                    )
-                )
-        logger.info("person requested customer=%s cases=%s", customer_id, [c.id for c in cases])
-        return [case.id for case in cases]
+            customer = None if customer_id is None else await tx.get_customer(customer_id)
+        return None if customer is None else customer.locale
 
     async def resume(self, chat_id: str) -> str | None:
         """A linked customer who says /start again gets automated messages again."""
@@ -101,3 +62,14 @@ class Conversation:
             for case in await tx.open_cases_of(customer_id):
                 if reachable or case.status is CaseStatus.CONTACTING:
                     await start_contact(tx, case, now=now, actor="telegram")
+
+
+async def opt_out(tx: Tx, customer_id: str, *, now: datetime) -> None:
+    """Stop automated messages at once (COMPLIANCE rule 6); staff still see the cases."""
+    await tx.set_opted_out(customer_id, now)
+    await tx.cancel_queued(customer_id)
+    for case in await tx.open_cases_of(customer_id):
+        await tx.update_case(case.id, status=CaseStatus.OPTED_OUT)
+        reason = "customer asked to stop messages"
+        await tx.audit(AuditRecord(now, "customer", "opted out", reason, case.id, customer_id))
+    logger.info("opted out customer=%s", customer_id)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from bot._agreements import Agreement, AgreementKind
 from bot._chat_state import ChatState, Step
 from bot._contact import TELEGRAM
+from bot._conversation import opt_out
 from bot._model import Case, CaseStatus, CaseType, Customer
 from bot._money import Money
 from bot._plan_policy import PlanPolicy
@@ -137,7 +138,9 @@ class _Turn:
         action, arg, version = button
         if action == "stop":
             return await self._stop()
-        if version != self.state.version:
+        # Buttons that open a flow work from any message, the first contact's included;
+        # the ones inside a flow (a plan, "I agree") only from the latest one.
+        if action not in _ENTRIES and version != self.state.version:
             return await self._stale()
         handler = _TAPS.get(action)
         if handler is None or self.case is None:
@@ -316,20 +319,7 @@ class _Turn:
         return View(Screen.ESCALATED, version, case=self.case, escalation=reason)
 
     async def _stop(self) -> View:
-        await self.tx.set_opted_out(self.customer.id, self.now)
-        await self.tx.cancel_queued(self.customer.id)
-        for case in await self.tx.open_cases_of(self.customer.id):
-            await self.tx.update_case(case.id, status=CaseStatus.OPTED_OUT)
-            await self.tx.audit(
-                AuditRecord(
-                    self.now,
-                    "customer",
-                    "opted out",
-                    "customer asked to stop messages",
-                    case.id,
-                    self.customer.id,
-                )
-            )
+        await opt_out(self.tx, self.customer.id, now=self.now)
         version = await self._step(Step.MENU)
         return View(Screen.STOPPED, version, case=self.case)
 
@@ -371,6 +361,7 @@ _ESCALATIONS = {
     "person": "customer asked for a person",
 }
 _ESCALATING = {Intent.DISPUTE, Intent.HARDSHIP, Intent.PERSON}
+_ENTRIES = frozenset({"menu", "plans", "promises", "paid", "escalate"})
 
 _TAPS: dict[str, Callable[[_Turn, str, str], Any]] = {
     "menu": _Turn._menu,

@@ -19,12 +19,22 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram.ext import Application
 
-from bot import Conversation, Ingest, Linking, OutboxWorker, Settings, SystemClock, sweep
+from bot import (
+    Conversation,
+    Ingest,
+    Linking,
+    OutboxWorker,
+    PlanPolicy,
+    Settings,
+    SystemClock,
+    sweep,
+)
+from bot._dialogue import Dialogue
 from bot._metrics import Metrics
 from bot.ports import Clock, Store
 from handlers.billing import billing_routes
 from handlers.telegram import ChatHandlers, TelegramSender, build_application, telegram_endpoint
-from messages import load_catalogues
+from messages import load_catalogues, render_terms
 from storage import create_store
 
 __all__ = ["Runtime", "create_app"]
@@ -66,7 +76,10 @@ class Runtime:
         )
         if settings.telegram_bot_token is not None:
             runtime.telegram = build_application(settings, polling=polling)
-            ChatHandlers(runtime.linking, runtime.conversation).install(runtime.telegram)
+            policy = PlanPolicy.load(settings.plan_policy_file)
+            dialogue = Dialogue(store, clock, settings, policy, render_terms)
+            handlers = ChatHandlers(runtime.linking, runtime.conversation, dialogue)
+            handlers.install(runtime.telegram)
         return runtime
 
     async def start(self) -> None:

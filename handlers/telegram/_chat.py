@@ -1,7 +1,8 @@
-"""The customer's side of the chat: link with /start, stop messages, ask for a person.
+"""The customer's side of the chat: link with /start, then the conversation about the case.
 
-Every reply is in the customer's language, chosen once per update; no debt
-detail is ever shown to a chat that is not linked (COMPLIANCE rule 7).
+Every reply is in the customer's language, chosen once per update; no debt detail is ever
+shown to a chat that is not linked (COMPLIANCE rule 7). Buttons carry only opaque data:
+the state they act on is read again from storage.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 import logging
 import time
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.constants import ChatMemberStatus
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -22,17 +24,17 @@ from telegram.ext import (
 )
 
 from bot import Conversation, Linking
+from bot._dialogue import Dialogue
+from bot._views import Intent
 from handlers.telegram._keyboard import to_markup
 from messages import (
-    Action,
     Rendered,
     apology,
     hello_unlinked,
+    intent_of,
     is_stop_word,
-    normalize_locale,
-    not_linked,
-    person_requested,
-    stopped,
+    render_view,
+    resolve_locale,
     token_invalid,
     welcome_linked,
 )
@@ -41,16 +43,21 @@ __all__ = ["ChatHandlers"]
 
 logger = logging.getLogger(__name__)
 
+# Buttons of messages sent before the conversation carried versions.
+_LEGACY = {"person": "escalate:person:0", "stop": "stop::0"}
+
 
 class ChatHandlers:
     """Registers the conversation's handlers on a python-telegram-bot `Application`."""
 
-    def __init__(self, linking: Linking, conversation: Conversation) -> None:
+    def __init__(self, linking: Linking, conversation: Conversation, dialogue: Dialogue) -> None:
         self._linking = linking
         self._conversation = conversation
+        self._dialogue = dialogue
 
     def install(self, application: Application) -> None:  # type: ignore[type-arg]
         application.add_handler(CommandHandler("start", self.start))
+        application.add_handler(CommandHandler(["menu", "help"], self.menu))
         application.add_handler(CallbackQueryHandler(self.button))
         application.add_handler(
             ChatMemberHandler(self.membership, ChatMemberHandler.MY_CHAT_MEMBER)
@@ -61,7 +68,7 @@ class ChatHandlers:
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """`/start <token>` links the chat; a bare /start greets or resumes messages."""
         started = time.perf_counter()
-        chat_id, locale = _chat(update), _locale(update)
+        chat_id, locale = _chat(update), await self._locale(update)
         token = context.args[0] if context.args else None
         if token is not None:
             customer_id = await self._linking.redeem(chat_id, token)
@@ -72,35 +79,37 @@ class ChatHandlers:
         await _reply(update, reply(locale=locale))
         _log_update(update, "start", started, linked=customer_id is not None)
 
+    async def menu(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        started = time.perf_counter()
+        locale = await self._locale(update)
+        view = await self._dialogue.menu(_chat(update))
+        await _reply(update, render_view(view, locale=locale))
+        _log_update(update, "menu", started, screen=view.screen)
+
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Buttons carry only an opaque action; state is checked again here."""
         started = time.perf_counter()
         query = update.callback_query
-        if query is None:
+        if query is None or query.data is None:
             return
         await query.answer()
-        chat_id, locale = _chat(update), _locale(update)
-        if query.data == Action.STOP:
-            await self._stop(update, chat_id, locale)
-        elif query.data == Action.PERSON:
-            escalated = await self._conversation.request_person(chat_id)
-            await _reply(
-                update, person_requested(locale=locale) if escalated else not_linked(locale=locale)
-            )
-        _log_update(update, f"button:{query.data}", started)
+        locale = await self._locale(update)
+        data = _LEGACY.get(query.data, query.data)
+        view = await self._dialogue.tap(_chat(update), data, locale=locale)
+        await _retire(query)
+        await _reply(update, render_view(view, locale=locale))
+        _log_update(update, "button", started, screen=view.screen)
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         started = time.perf_counter()
         message = update.effective_message
-        chat_id, locale = _chat(update), _locale(update)
-        if message is not None and message.text and is_stop_word(message.text):
-            await self._stop(update, chat_id, locale)
-        elif await self._conversation.customer_of(chat_id) is None:
-            await _reply(update, not_linked(locale=locale))
-        else:
-            await self._conversation.request_person(chat_id)
-            await _reply(update, person_requested(locale=locale))
-        _log_update(update, "text", started)
+        if message is None or message.text is None:
+            return
+        locale = await self._locale(update)
+        said = message.text
+        intent = Intent.STOP if is_stop_word(said) else intent_of(said)
+        view = await self._dialogue.say(_chat(update), said, intent, locale=locale)
+        await _reply(update, render_view(view, locale=locale))
+        _log_update(update, "text", started, intent=intent, screen=view.screen)
 
     async def membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A blocked bot shows as `my_chat_member` with status kicked (Bot API)."""
@@ -116,23 +125,29 @@ class ChatHandlers:
         logger.error("update failed", exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat is not None:
             try:
-                await _reply(update, apology(locale=_locale(update)))
+                await _reply(update, apology(locale=await self._locale(update)))
             except Exception:
                 logger.exception("could not send the apology")
 
-    async def _stop(self, update: Update, chat_id: str, locale: str) -> None:
-        await self._conversation.opt_out(chat_id)
-        await _reply(update, stopped(locale=locale))
+    async def _locale(self, update: Update) -> str:
+        """The billing record's locale, else Telegram's language code, else the default."""
+        stored = await self._conversation.locale_of(_chat(update))
+        user = update.effective_user
+        return resolve_locale(stored or (user.language_code if user else None))
+
+
+async def _retire(query: CallbackQuery) -> None:
+    """Take the buttons off a tapped message, so that it cannot be tapped twice by mistake."""
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest:
+        # "Message is not modified" on a double tap, or a message too old to edit.
+        logger.debug("buttons already gone from the tapped message")
 
 
 def _chat(update: Update) -> str:
     chat = update.effective_chat
     return "" if chat is None else str(chat.id)
-
-
-def _locale(update: Update) -> str:
-    user = update.effective_user
-    return normalize_locale(user.language_code if user else None)
 
 
 async def _reply(update: Update, rendered: Rendered) -> None:

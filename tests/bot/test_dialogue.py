@@ -124,14 +124,23 @@ async def test_agreed_case_shows_its_agreement_instead_of_a_second(dialogue: Dia
 
 
 async def test_button_from_an_older_message_gets_the_current_view(dialogue: Dialogue) -> None:
-    menu = await dialogue.menu(CHAT)
-    await _tap(dialogue, menu, "plans")
+    plans = await _tap(dialogue, await dialogue.menu(CHAT), "plans")
+    await _tap(dialogue, plans, "plan", "3")
 
-    stale = await _tap(dialogue, menu, "promises")
+    stale = await _tap(dialogue, plans, "plan", "2")
 
     assert stale.screen is Screen.STALE
     assert stale.current is not None
     assert stale.current.screen is Screen.MENU
+
+
+async def test_an_older_message_still_opens_a_flow(dialogue: Dialogue) -> None:
+    menu = await dialogue.menu(CHAT)
+    await _tap(dialogue, menu, "plans")
+
+    view = await _tap(dialogue, menu, "promises")
+
+    assert view.screen is Screen.PROMISES
 
 
 async def test_promise_for_next_week_is_stored_with_the_full_amount(

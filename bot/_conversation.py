@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from bot._callbacks import queue_billing_event
 from bot._contact import TELEGRAM, start_contact
 from bot._model import CaseStatus
 from bot.ports import AuditRecord, Clock, Store, Tx
@@ -67,9 +68,18 @@ class Conversation:
 async def opt_out(tx: Tx, customer_id: str, *, now: datetime) -> None:
     """Stop automated messages at once (COMPLIANCE rule 6); staff still see the cases."""
     await tx.set_opted_out(customer_id, now)
-    await tx.cancel_queued(customer_id)
+    await tx.cancel_queued(customer_id, channel=TELEGRAM)
     for case in await tx.open_cases_of(customer_id):
         await tx.update_case(case.id, status=CaseStatus.OPTED_OUT)
         reason = "customer asked to stop messages"
         await tx.audit(AuditRecord(now, "customer", "opted out", reason, case.id, customer_id))
+    await queue_billing_event(
+        tx,
+        kind="opted_out",
+        key=f"{customer_id}:{now.isoformat()}",
+        customer_id=customer_id,
+        case_id=None,
+        now=now,
+        body={},
+    )
     logger.info("opted out customer=%s", customer_id)

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot._agreements import Agreement, AgreementKind
+from bot._callbacks import agreement_payload, queue_billing_event
 from bot._chat_state import ChatState, Step
 from bot._contact import TELEGRAM
 from bot._conversation import opt_out
@@ -232,8 +233,18 @@ class _Turn:
                 self.now, "customer", "agreed", reason, self.case.id, self.customer.id, detail
             )
         )
+        stored = replace(agreement, id=agreement_id)
+        await queue_billing_event(
+            self.tx,
+            kind=f"{kind}_agreed",
+            key=str(agreement_id),
+            customer_id=self.customer.id,
+            case_id=self.case.id,
+            now=self.now,
+            body=agreement_payload(stored),
+        )
         logger.info("agreement=%d case=%d kind=%s", agreement_id, self.case.id, kind)
-        return replace(agreement, id=agreement_id)
+        return stored
 
     async def _agreed(self) -> View | None:
         """The agreement already in force on the case, if any: a second one is never made."""

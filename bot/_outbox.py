@@ -71,7 +71,7 @@ class OutboxWorker:
         logger.info("outbox worker stopped")
 
     async def _deliver(self, sender: Sender, contact: Contact) -> None:
-        if contact.chat_id is None:
+        if sender.needs_chat and contact.chat_id is None:
             await self._finish(contact, ContactStatus.FAILED, error="no linked chat")
             return
         started = time.perf_counter()

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     webhook_tolerance_seconds: int = Field(default=300, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
 
+    # Outbound events (plan agreed, promise made, opted out) are POSTed here, signed with
+    # the callback secret (else the webhook secret); unset: they wait in the outbox.
+    billing_callback_url: str | None = None
+    billing_callback_secret: SecretStr | None = None
+
     # Triage.
     expiry_notice_days: int = Field(default=14, ge=0)
     substantial_ratio: Decimal = Field(default=Decimal("1.5"), gt=0)

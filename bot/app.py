@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
+import httpx
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -20,6 +21,7 @@ from starlette.routing import Route
 from telegram.ext import Application
 
 from bot import (
+    ConfigurationError,
     Conversation,
     Ingest,
     Linking,
@@ -31,8 +33,8 @@ from bot import (
 )
 from bot._dialogue import Dialogue
 from bot._metrics import Metrics
-from bot.ports import Clock, Store
-from handlers.billing import billing_routes
+from bot.ports import Clock, Sender, Store
+from handlers.billing import BillingCallbackSender, billing_routes
 from handlers.telegram import ChatHandlers, TelegramSender, build_application, telegram_endpoint
 from messages import load_catalogues, render_terms
 from storage import create_store
@@ -56,6 +58,8 @@ class Runtime:
     telegram: Application | None = None  # type: ignore[type-arg]
     polling: bool = False
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _senders: list[Sender] = field(default_factory=list)
+    _http: httpx.AsyncClient | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -80,6 +84,7 @@ class Runtime:
             dialogue = Dialogue(store, clock, settings, policy, render_terms)
             handlers = ChatHandlers(runtime.linking, runtime.conversation, dialogue)
             handlers.install(runtime.telegram)
+        runtime._add_callbacks()
         return runtime
 
     async def start(self) -> None:
@@ -93,8 +98,23 @@ class Runtime:
                 "TELEGRAM_BOT_TOKEN is not set: billing events are ingested and cases opened, "
                 "but no message is sent to customers"
             )
+        else:
+            await self._start_telegram(self.telegram)
+        if self._senders:
+            senders = {sender.channel: sender for sender in self._senders}
+            worker = OutboxWorker(self.store, self.clock, self.settings, senders)
+            self._tasks.append(asyncio.create_task(worker.run(self._stop), name="outbox"))
+
+    def _add_callbacks(self) -> None:
+        url = self.settings.billing_callback_url
+        secret = self.settings.billing_callback_secret or self.settings.webhook_secret
+        if url is None:
             return
-        await self._start_telegram(self.telegram)
+        if secret is None:
+            msg = "SETTLE_BILLING_CALLBACK_SECRET (or SETTLE_WEBHOOK_SECRET) must sign callbacks"
+            raise ConfigurationError(msg)
+        self._http = httpx.AsyncClient(timeout=10.0)
+        self._senders.append(BillingCallbackSender(url, secret.get_secret_value(), self._http))
 
     async def _triage_loop(self) -> None:
         """Sweep the book at start and then every `triage_every_hours`."""
@@ -124,6 +144,8 @@ class Runtime:
         for name, (value, path) in secrets.items():
             if value is None:
                 logger.warning("%s is not set: POST %s answers 503", name, path)
+        if self.settings.billing_callback_url is None:
+            logger.warning("SETTLE_BILLING_CALLBACK_URL is not set: outbound events wait")
 
     async def _start_telegram(self, application: Application) -> None:  # type: ignore[type-arg]
         await application.initialize()
@@ -139,9 +161,7 @@ class Runtime:
                 self.settings.telegram_webhook_url,
                 secret_token=secret.get_secret_value() if secret else None,
             )
-        sender = TelegramSender(application.bot, self.linking, self.settings)
-        worker = OutboxWorker(self.store, self.clock, self.settings, {sender.channel: sender})
-        self._tasks.append(asyncio.create_task(worker.run(self._stop), name="outbox"))
+        self._senders.append(TelegramSender(application.bot, self.linking, self.settings))
         logger.info("telegram started bot=%s polling=%s", application.bot.username, self.polling)
 
     async def stop(self) -> None:
@@ -154,6 +174,8 @@ class Runtime:
                 await self.telegram.updater.stop()
             await self.telegram.stop()
             await self.telegram.shutdown()
+        if self._http is not None:
+            await self._http.aclose()
         await self.store.close()
         logger.info("stopped")
 

@@ -261,8 +261,8 @@ class Tx(Protocol):
         """Mark a chat blocked or unblocked; its customer, if the chat is linked."""
         ...
 
-    async def cancel_queued(self, customer_id: str) -> int:
-        """Cancel the customer's queued automated messages; how many."""
+    async def cancel_queued(self, customer_id: str, *, channel: str) -> int:
+        """Cancel the customer's queued messages on a channel; how many."""
         ...
 
 
@@ -340,6 +340,8 @@ class Sender(Protocol):
     """A channel that can deliver one rendered contact."""
 
     channel: str
+    # Whether a contact needs a linked chat (a customer channel) or goes to a fixed place.
+    needs_chat: bool
 
     async def send(self, contact: Contact) -> SendResult:
         """Deliver; raise `bot.ChannelBlocked`, `bot.RateLimited` or any error to retry."""

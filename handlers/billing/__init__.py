@@ -1,5 +1,6 @@
 """Billing sources: webhooks (canonical, Stripe, GoCardless) and file imports."""
 
+from handlers.billing._callbacks import BillingCallbackSender
 from handlers.billing._files import FIELDS, Mapping, RowError, read_rows
 from handlers.billing._gocardless import translate_gocardless, verify_gocardless
 from handlers.billing._import import ImportSummary, import_file
@@ -14,6 +15,7 @@ from handlers.billing._webhooks import billing_routes, sign_canonical, verify_ca
 
 __all__ = [
     "FIELDS",
+    "BillingCallbackSender",
     "DeclineCode",
     "ImportSummary",
     "Mapping",

@@ -25,6 +25,7 @@ class TelegramSender:
     """Implements the outbox's `Sender` port for Telegram."""
 
     channel = "telegram"
+    needs_chat = True
 
     def __init__(self, bot: Bot, linking: Linking, settings: Settings) -> None:
         self._bot = bot

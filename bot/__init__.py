@@ -1,7 +1,9 @@
 """Settle's core: domain rules, the services that apply them, settings and wiring."""
 
+from bot._agreements import Agreement, AgreementKind
 from bot._clock import SystemClock
 from bot._conversation import Conversation
+from bot._dialogue import Dialogue
 from bot._errors import (
     ChannelBlocked,
     ChannelError,
@@ -43,8 +45,11 @@ from bot._plans import Instalment, PaymentPlan, build_plan, monthly_dates, upfro
 from bot._settings import Settings
 from bot._sweep import SweepResult, sweep
 from bot._triage import Verdict, judge
+from bot._views import Intent, Screen, TermsRenderer, View, button_data, read_button
 
 __all__ = [
+    "Agreement",
+    "AgreementKind",
     "BillingEvent",
     "Case",
     "CaseStage",
@@ -57,6 +62,7 @@ __all__ = [
     "ContactStatus",
     "Conversation",
     "Customer",
+    "Dialogue",
     "EventCustomer",
     "EventInvoice",
     "EventPayment",
@@ -66,6 +72,7 @@ __all__ = [
     "Ingest",
     "IngestResult",
     "Instalment",
+    "Intent",
     "InvalidInput",
     "Invoice",
     "InvoiceStatus",
@@ -80,17 +87,22 @@ __all__ = [
     "PlanTerms",
     "RateLimited",
     "Reason",
+    "Screen",
     "Settings",
     "SettleError",
     "SweepResult",
     "SystemClock",
+    "TermsRenderer",
     "Verdict",
+    "View",
     "build_plan",
+    "button_data",
     "currency_exponent",
     "judge",
     "monthly_dates",
     "parse_currency",
     "parse_event",
+    "read_button",
     "split_largest_remainder",
     "sweep",
     "upfront_share",

@@ -7,6 +7,7 @@ draws; they import no channel library. Call `load_catalogues()` once at start.
 from messages._catalog import catalogue_languages, load_catalogues
 from messages._contact import first_contact
 from messages._format import format_date, format_datetime, format_money
+from messages._intents import intent_of
 from messages._layout import Action, Button, Rendered
 from messages._lint import FORBIDDEN_PHRASES, forbidden_phrases
 from messages._locale import current_locale, normalize_locale, resolve_locale, use_locale
@@ -20,11 +21,13 @@ from messages._replies import (
     token_invalid,
     welcome_linked,
 )
+from messages._screens import TERMS_VERSION, render_terms, render_view
 from messages._stop import STOP_WORDS, is_stop_word
 
 __all__ = [
     "FORBIDDEN_PHRASES",
     "STOP_WORDS",
+    "TERMS_VERSION",
     "Action",
     "Button",
     "Rendered",
@@ -37,12 +40,15 @@ __all__ = [
     "format_datetime",
     "format_money",
     "hello_unlinked",
+    "intent_of",
     "is_stop_word",
     "load_catalogues",
     "normalize_locale",
     "not_linked",
     "nothing_due",
     "person_requested",
+    "render_terms",
+    "render_view",
     "resolve_locale",
     "stopped",
     "token_invalid",

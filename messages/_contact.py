@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from datetime import date
 
 from bot import Money, Reason
+from messages import _screen_texts as st
 from messages import _texts as t
 from messages._catalog import translate, translate_plural
-from messages._format import format_date, format_money
+from messages._format import format_date, format_money, isolate
 from messages._layout import Action, Button, Rendered
 from messages._locale import normalize_locale, resolve_locale
 
@@ -55,8 +56,8 @@ def first_contact(
 ) -> Rendered:
     """The message that opens a case; `invoice_count` counts overdue invoices (type C)."""
     language = normalize_locale(locale)
-    # Numbers and dates follow the text's language: a Hebrew date inside English text
-    # (no Hebrew catalogue yet) would read as a mix of both.
+    # Numbers and dates follow the text's language when the locale's own language has no
+    # catalogue: a Persian date inside English text would read as a mix of both.
     if not resolve_locale(locale).startswith(language):
         locale = language
     paragraphs = [
@@ -68,7 +69,22 @@ def first_contact(
         paragraphs.append(translate(t.PLAN_OFFER, language))
 
     text = "\n\n".join(p for p in paragraphs if p)
-    return Rendered(text, contact_buttons(update_url, pay_url, language))
+    offers = _offers(reason) if amount_due is not None and amount_due.minor > 0 else ()
+    return Rendered(text, contact_buttons(update_url, pay_url, language, offers=offers))
+
+
+def _offers(reason: Reason) -> tuple[tuple[str, Action], ...]:
+    """The ways to settle a first message offers beside paying: a plan, a date, "paid"."""
+    if reason is Reason.SUBSTANTIAL_OVERDUE:
+        return (
+            (st.PLAN_BUTTON, Action.PLANS),
+            (st.PROMISE_BUTTON, Action.PROMISES),
+            (st.PAID_BUTTON, Action.PAID),
+        )
+    if reason is Reason.INSUFFICIENT_FUNDS:
+        # A later date, not a debt conversation (issue: insufficient funds offers a date).
+        return ((st.PROMISE_BUTTON, Action.PROMISES),)
+    return ()
 
 
 def _headline(reason: Reason, invoice_count: int, language: str) -> str:
@@ -82,14 +98,17 @@ def _headline(reason: Reason, invoice_count: int, language: str) -> str:
 def _facts(
     reason: Reason, amount: Money | None, day: date | None, locale: str, language: str
 ) -> str:
+    """Amount and date in the customer's locale, isolated when the text reads right to left."""
     upcoming = reason is Reason.EXPIRING
     lines = []
     if amount is not None:
         label = t.NEXT_AMOUNT if upcoming else t.AMOUNT_DUE
-        lines.append(translate(label, language).format(amount=format_money(amount, locale)))
+        shown = isolate(format_money(amount, locale), language)
+        lines.append(translate(label, language).format(amount=shown))
     if day is not None:
         label = t.NEXT_DATE if upcoming else t.DUE_DATE
-        lines.append(translate(label, language).format(date=format_date(day, locale)))
+        shown = isolate(format_date(day, locale), language)
+        lines.append(translate(label, language).format(date=shown))
     return "\n".join(lines)
 
 
@@ -104,14 +123,19 @@ def _next_step(reason: Reason, update_url: str | None, pay_url: str | None, lang
 
 
 def contact_buttons(
-    update_url: str | None, pay_url: str | None, language: str
+    update_url: str | None,
+    pay_url: str | None,
+    language: str,
+    *,
+    offers: tuple[tuple[str, Action], ...] = (),
 ) -> tuple[tuple[Button, ...], ...]:
-    """One button a row: the links given, then a person, then the opt-out (rule 5)."""
+    """One button a row: the links, the offers, a person, then the opt-out (rule 5)."""
     rows: list[tuple[Button, ...]] = []
     if update_url:
         rows.append((Button(translate(t.UPDATE_BUTTON, language), url=update_url),))
     if pay_url:
         rows.append((Button(translate(t.PAY_BUTTON, language), url=pay_url),))
+    rows.extend((Button(translate(label, language), action=action),) for label, action in offers)
     rows.append((Button(translate(t.PERSON_BUTTON, language), action=Action.PERSON),))
     rows.append((Button(translate(t.STOP_BUTTON, language), action=Action.STOP),))
     return tuple(rows)

@@ -1,19 +1,27 @@
 """Money and dates as a customer's locale writes them, through babel's CLDR data.
 
 Outputs hold the locale's own spaces and direction marks (U+00A0, U+202F,
-U+200F): compare them exactly, and never `.replace` them away.
+U+200F): compare them exactly, and never `.replace` them away. Inside text that
+reads right to left, `isolate` keeps a formatted value in one piece.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
+from functools import cache
 
-from babel import dates, numbers
+from babel import Locale, dates, numbers
 
 from bot import Money
 from messages._locale import resolve_locale
 
-__all__ = ["format_date", "format_datetime", "format_money"]
+__all__ = ["format_date", "format_datetime", "format_money", "is_right_to_left", "isolate"]
+
+# Unicode Bidirectional Algorithm (UAX #9, section 2.4): a first-strong isolate takes
+# its direction from its own content and leaves the surrounding text's order alone,
+# so "412.90 ₪" or "01/03/2024" never swap places with the words around them.
+FIRST_STRONG_ISOLATE = "\u2068"
+POP_DIRECTIONAL_ISOLATE = "\u2069"
 
 
 def format_money(money: Money, locale: str) -> str:
@@ -44,3 +52,16 @@ def format_datetime(moment: datetime, locale: str, *, zone: tzinfo | None = None
         .replace("{0}", dates.format_time(local, "short", tzinfo=None, locale=full))
         .replace("{1}", dates.format_date(local, "medium", locale=full))
     )
+
+
+@cache
+def is_right_to_left(language: str) -> bool:
+    """Whether `language` (a catalogue language such as "he") is written right to left."""
+    return Locale.parse(language).character_order == "right-to-left"
+
+
+def isolate(value: str, language: str) -> str:
+    """`value` between FSI and PDI inside right-to-left text; unchanged in any other."""
+    if not is_right_to_left(language):
+        return value
+    return f"{FIRST_STRONG_ISOLATE}{value}{POP_DIRECTIONAL_ISOLATE}"

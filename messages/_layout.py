@@ -14,8 +14,13 @@ MAX_ACTION_BYTES = 64
 class Action(enum.StrEnum):
     """Opaque ids a button sends back; the handler re-checks state before acting."""
 
-    PERSON = "person"
-    STOP = "stop"
+    # Button data as the conversation reads it: action, argument, version; version 0 marks
+    # a button of an outreach message, which only opens a flow (see `bot.read_button`).
+    PERSON = "escalate:person:0"
+    STOP = "stop::0"
+    PLANS = "plans::0"
+    PROMISES = "promises::0"
+    PAID = "paid::0"
 
 
 @dataclass(frozen=True, slots=True)

@@ -405,10 +405,10 @@ class SqliteTx:
         row = await self._one(sql, int(reachable), channel, chat_id)
         return None if row is None else str(row["customer_id"])
 
-    async def cancel_queued(self, customer_id: str) -> int:
+    async def cancel_queued(self, customer_id: str, *, channel: str) -> int:
         sql = """UPDATE contacts SET status = 'cancelled'
-            WHERE customer_id = ? AND status = 'queued'"""
-        cursor = await self._db.execute(sql, (customer_id,))
+            WHERE customer_id = ? AND channel = ? AND status = 'queued'"""
+        cursor = await self._db.execute(sql, (customer_id, channel))
         return cursor.rowcount
 
 

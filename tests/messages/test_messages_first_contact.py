@@ -43,7 +43,10 @@ def _render(reason: Reason, **overrides: Any) -> str:
     return _contact(reason, **overrides).text
 
 
-@pytest.mark.parametrize("reason", list(Reason))
+_OFFERING = {Reason.SUBSTANTIAL_OVERDUE, Reason.INSUFFICIENT_FUNDS}
+
+
+@pytest.mark.parametrize("reason", [r for r in Reason if r not in _OFFERING])
 def test_first_contact_offers_the_four_buttons_when_both_links_are_given(reason: Reason) -> None:
     rendered = _contact(reason)
 
@@ -55,15 +58,37 @@ def test_first_contact_offers_the_four_buttons_when_both_links_are_given(reason:
     )
 
 
-@pytest.mark.parametrize("reason", list(Reason))
+def test_overdue_invoice_also_offers_a_plan_a_date_and_already_paid() -> None:
+    rendered = _contact(Reason.SUBSTANTIAL_OVERDUE)
+
+    assert [(b.text, b.action) for b in rendered.all_buttons[2:]] == [
+        ("Choose a payment plan", "plans::0"),
+        ("Promise a date", "promises::0"),
+        ("I already paid", "paid::0"),
+        ("Talk to a person", "escalate:person:0"),
+        ("Stop messages", "stop::0"),
+    ]
+
+
+def test_insufficient_funds_offers_a_later_date() -> None:
+    rendered = _contact(Reason.INSUFFICIENT_FUNDS)
+
+    assert [b.text for b in rendered.all_buttons[2:]] == [
+        "Promise a date",
+        "Talk to a person",
+        "Stop messages",
+    ]
+
+
+@pytest.mark.parametrize("reason", [r for r in Reason if r not in _OFFERING])
 def test_first_contact_without_links_still_offers_a_person_and_the_opt_out(reason: Reason) -> None:
     rendered = _contact(reason, update_url=None, pay_url=None)
 
-    assert [b.action for b in rendered.all_buttons] == ["person", "stop"]
+    assert [b.action for b in rendered.all_buttons] == [Action.PERSON, Action.STOP]
 
 
 def test_first_contact_offers_only_the_links_given() -> None:
-    rendered = _contact(Reason.SUBSTANTIAL_OVERDUE, update_url=None)
+    rendered = _contact(Reason.EXPIRED_CARD, update_url=None)
 
     assert [b.text for b in rendered.all_buttons] == [
         "Pay now",
@@ -196,7 +221,25 @@ def test_a_headline_that_invites_a_reply_gets_no_second_invitation() -> None:
 
 
 def test_first_contact_speaks_english_until_a_catalogue_exists() -> None:
-    assert _render(Reason.CARD_DECLINED, locale="he-IL").startswith("Hello!")
+    assert _render(Reason.CARD_DECLINED, locale="fa-IR").startswith("Hello!")
+
+
+def test_english_text_for_a_right_to_left_locale_gets_no_isolates() -> None:
+    text = _render(Reason.CARD_DECLINED, locale="fa-IR")
+
+    assert "Amount due: $1,234.50\nDue date: Mar 1, 2024" in text
+
+
+@pytest.mark.parametrize("reason", list(Reason))
+def test_english_text_holds_no_direction_isolates(reason: Reason) -> None:
+    assert re.findall("[\u2066-\u2069]", _render(reason)) == []
+
+
+@pytest.mark.parametrize(("locale", "opening"), [("he-IL", "שלום!"), ("ru-RU", "Здравствуйте!")])
+def test_first_contact_speaks_the_customers_language_once_its_catalogue_exists(
+    locale: str, opening: str
+) -> None:
+    assert _render(Reason.CARD_DECLINED, locale=locale).startswith(opening)
 
 
 def test_locale_without_a_catalogue_formats_in_the_text_language() -> None:

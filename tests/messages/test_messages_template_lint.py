@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import unicodedata
 from collections.abc import Iterator
 
 import pytest
 
 from bot import Money, Reason
 from messages import (
+    FORBIDDEN_PHRASES,
     Action,
     Rendered,
     apology,
@@ -16,6 +18,7 @@ from messages import (
     first_contact,
     forbidden_phrases,
     hello_unlinked,
+    is_stop_word,
     not_linked,
     nothing_due,
     person_requested,
@@ -35,6 +38,13 @@ REPLIES = [
     token_invalid,
     welcome_linked,
 ]
+# The opt-out button in each catalogue language (COMPLIANCE rule 5).
+STOP_LABELS = {
+    "ar": "إيقاف الرسائل",
+    "en": "Stop messages",
+    "he": "הפסקת הודעות",
+    "ru": "Отписаться от сообщений",
+}
 
 
 def _outbound(locale: str) -> Iterator[tuple[str, Rendered]]:
@@ -83,6 +93,35 @@ def test_every_outbound_template_offers_stop_messages(language: str) -> None:
     assert missing == []
 
 
+def test_every_catalogue_language_has_its_stop_label_listed() -> None:
+    assert set(STOP_LABELS) == catalogue_languages()
+
+
+@pytest.mark.parametrize(("language", "label"), sorted(STOP_LABELS.items()))
+def test_every_outbound_template_labels_the_opt_out_in_its_language(
+    language: str, label: str
+) -> None:
+    mislabelled = {
+        name: texts
+        for name, rendered in _outbound(language)
+        if (texts := [b.text for b in rendered.all_buttons if b.action == Action.STOP]) != [label]
+    }
+
+    assert mislabelled == {}
+
+
+@pytest.mark.parametrize("label", sorted(STOP_LABELS.values()))
+def test_typing_the_opt_out_label_is_a_stop_word(label: str) -> None:
+    assert is_stop_word(label)
+
+
+@pytest.mark.parametrize("script", ["LATIN", "HEBREW", "CYRILLIC", "ARABIC"])
+def test_forbidden_phrases_cover_each_script_of_the_catalogues(script: str) -> None:
+    scripts = {unicodedata.name(phrase[0]).split()[0] for phrase in FORBIDDEN_PHRASES}
+
+    assert script in scripts
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -93,6 +132,18 @@ def test_every_outbound_template_offers_stop_messages(language: str) -> None:
         ("You could be sued.", ["sue"]),
         ("Last chance: pay immediately", ["last chance", "immediately"]),
         ("Lawyers and courts", ["lawyer", "court"]),
+        ("עורך הדין שלנו ייצור איתכם קשר", ["עורך דין"]),
+        ("נפנה לבית המשפט", ["בית משפט"]),
+        ("ננקוט צעדים משפטיים", ["משפטיים"]),
+        ("קחו הלוואה ושלמו מיד", ["הלוואה", "מיד"]),
+        ("Наш юрист свяжется с вами", ["юрист"]),
+        ("Мы обратимся в суд", ["суд"]),
+        ("Возьмите займ или кредитную карту", ["займ"]),
+        ("Оплатите немедленно", ["немедленно"]),
+        ("سيتواصل معك محامينا", ["محام"]),
+        ("سنلجأ إلى المحكمة", ["محكمة"]),
+        ("سنتخذ إجراءاتٍ قانونيّة", ["قانوني"]),
+        ("يمكنك اقتراض المبلغ", ["اقتراض"]),
     ],
 )
 def test_forbidden_phrases_finds_pressure_and_threats(text: str, expected: list[str]) -> None:
@@ -100,7 +151,19 @@ def test_forbidden_phrases_finds_pressure_and_threats(text: str, expected: list[
 
 
 @pytest.mark.parametrize(
-    "text", ["A courtesy note", "Please pursue the issue", "Your latest payment", "Tap below"]
+    "text",
+    [
+        "A courtesy note",
+        "Please pursue the issue",
+        "Your latest payment",
+        "Tap below",
+        "תמיד אפשר לשלם",
+        "מידע על מידת החשבון",
+        "Это займёт всего минуту",
+        "Мы поможем искать решение",
+        "الحساب البنكي الذي نخصم منه مدفوعاتك",
+        "محصلة الأمر",
+    ],
 )
 def test_forbidden_phrases_ignores_innocent_words(text: str) -> None:
     assert forbidden_phrases(text) == []

@@ -114,7 +114,7 @@ async def test_linked_chat_receives_first_message_with_amount_and_buttons(
         "Stop messages",
     ]
     assert buttons[0]["url"].startswith("https://billing.example.com/payment-method?token=")
-    assert [b.get("callback_data") for b in buttons[2:]] == ["person", "stop"]
+    assert [b.get("callback_data") for b in buttons[2:]] == ["escalate:person:0", "stop::0"]
 
 
 async def test_first_message_is_recorded_as_sent_and_case_is_contacting(

@@ -1,0 +1,258 @@
+"""The conversation's views as words and buttons, in the customer's language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from bot import (
+    Agreement,
+    AgreementKind,
+    CaseType,
+    Instalment,
+    Money,
+    PaymentPlan,
+    Screen,
+    View,
+    button_data,
+)
+from messages import _screen_texts as s
+from messages import _texts as t
+from messages._catalog import translate, translate_plural
+from messages._format import format_date, format_money, isolate
+from messages._layout import Button, Rendered
+from messages._locale import normalize_locale
+from messages._replies import not_linked, nothing_due, person_requested, stopped
+
+__all__ = ["TERMS_VERSION", "render_terms", "render_view"]
+
+TERMS_VERSION = "terms-2026-12-1"
+
+Rows = tuple[tuple[Button, ...], ...]
+
+
+def render_view(view: View, *, locale: str) -> Rendered:
+    """Words and buttons of a view; buttons carry the conversation's version."""
+    return _Screen(view, locale).render()
+
+
+def render_terms(
+    kind: AgreementKind, total: Money, items: tuple[Instalment, ...], locale: str
+) -> tuple[str, str]:
+    """The terms of an agreement as the customer reads them, and their version."""
+    language = normalize_locale(locale)
+    if kind is AgreementKind.PROMISE:
+        head = translate(s.TERMS_PROMISE, language).format(
+            amount=_money(total, locale, language), date=_date(items[0].due_on, locale, language)
+        )
+        return head, TERMS_VERSION
+    head = translate(s.TERMS_PLAN, language).format(amount=_money(total, locale, language))
+    return "\n".join([head, *_plan_lines(items, locale, language)]), TERMS_VERSION
+
+
+def _money(money: Money, locale: str, language: str) -> str:
+    """An amount as the locale writes it, kept whole inside right-to-left text."""
+    return isolate(format_money(money, locale), language)
+
+
+def _date(day: date, locale: str, language: str) -> str:
+    return isolate(format_date(day, locale), language)
+
+
+def _plan_lines(items: tuple[Instalment, ...], locale: str, language: str) -> list[str]:
+    line = translate(s.PLAN_LINE, language)
+    return [
+        line.format(
+            number=i.number,
+            date=_date(i.due_on, locale, language),
+            amount=_money(i.amount, locale, language),
+        )
+        for i in items
+    ]
+
+
+class _Screen:
+    def __init__(self, view: View, locale: str) -> None:
+        self.view = view
+        self.locale = locale
+        self.language = normalize_locale(locale)
+
+    def text(self, message: str, **values: str) -> str:
+        return translate(message, self.language).format(**values)
+
+    def button(self, label: str, action: str, arg: str = "") -> Button:
+        return Button(
+            translate(label, self.language), action=button_data(action, self.view.version, arg)
+        )
+
+    def money(self, money: Money) -> str:
+        return _money(money, self.locale, self.language)
+
+    def render(self) -> Rendered:
+        simple = _SIMPLE.get(self.view.screen)
+        if simple is not None:
+            return simple(locale=self.locale)
+        render: Callable[[_Screen], Rendered] = getattr(_Screen, f"_{self.view.screen.value}")
+        return render(self)
+
+    # The footer every screen ends with: a person, and the way to stop (COMPLIANCE rule 5).
+    def footer(self) -> Rows:
+        return (
+            (self.button(t.PERSON_BUTTON, "escalate", "person"),),
+            (self.button(t.STOP_BUTTON, "stop"),),
+        )
+
+    def _menu(self) -> Rendered:
+        case = self.view.case
+        owed = case is not None and case.amount_due is not None and case.amount_due.minor > 0
+        text = (
+            self.text(s.MENU_OWED, amount=self.money(case.amount_due))  # type: ignore[union-attr,arg-type]
+            if owed
+            else self.text(s.MENU_NOTHING_OWED)
+        )
+        rows: list[tuple[Button, ...]] = []
+        if owed:
+            rows += [
+                (self.button(s.PLAN_BUTTON, "plans"),),
+                (self.button(s.PROMISE_BUTTON, "promises"),),
+                (self.button(s.PAID_BUTTON, "paid"),),
+            ]
+        if case is not None and case.type is CaseType.C:
+            rows.append((self.button(s.DISPUTE_BUTTON, "escalate", "dispute"),))
+        rows.append((self.button(s.HARDSHIP_BUTTON, "escalate", "hardship"),))
+        return Rendered(text, (*rows, *self.footer()))
+
+    def _plans(self) -> Rendered:
+        total = self.view.plans[0].total
+        rows = tuple((self._plan_option(plan),) for plan in self.view.plans)
+        back = ((self.button(s.BACK_BUTTON, "menu"),),)
+        return Rendered(
+            self.text(s.PLANS, amount=self.money(total)), (*rows, *back, *self.footer())
+        )
+
+    def _plan_option(self, plan: PaymentPlan) -> Button:
+        label = translate_plural(s.PLAN_OPTION, plan.count, self.language).format(
+            count=plan.count, amount=self.money(plan.instalments[0].amount)
+        )
+        return Button(label, action=button_data("plan", self.view.version, str(plan.count)))
+
+    def _no_plans(self) -> Rendered:
+        return Rendered(self.text(s.NO_PLANS), self.footer())
+
+    def _plan(self) -> Rendered:
+        plan = self.view.plan
+        assert plan is not None
+        lines = [
+            self.text(s.PLAN_HEADER, amount=self.money(plan.total)),
+            *_plan_lines(plan.instalments, self.locale, self.language),
+            "",
+            self.text(s.PLAN_CONFIRM),
+        ]
+        rows = (
+            (self.button(s.AGREE_BUTTON, "agree", "plan"),),
+            (self.button(s.BACK_BUTTON, "plans"),),
+        )
+        return Rendered("\n".join(lines), (*rows, *self.footer()))
+
+    def _plan_agreed(self) -> Rendered:
+        return Rendered(self.text(s.PLAN_AGREED), self.footer())
+
+    def _promises(self) -> Rendered:
+        case = self.view.case
+        assert case is not None and case.amount_due is not None  # noqa: PT018
+        labels = {"3d": s.PROMISE_IN_3_DAYS, "7d": s.PROMISE_IN_A_WEEK, "eom": s.PROMISE_MONTH_END}
+        rows = tuple(
+            (
+                Button(
+                    self.text(labels[key], date=_date(day, self.locale, self.language)),
+                    action=button_data("promise", self.view.version, key),
+                ),
+            )
+            for key, day in self.view.promise_dates
+        )
+        back = ((self.button(s.BACK_BUTTON, "menu"),),)
+        text = self.text(s.PROMISES, amount=self.money(case.amount_due))
+        return Rendered(text, (*rows, *back, *self.footer()))
+
+    def _promise(self) -> Rendered:
+        item = self.view.promise
+        assert item is not None
+        text = self.text(s.PROMISE, amount=self.money(item.amount), date=self._day(item))
+        rows = (
+            (self.button(s.AGREE_BUTTON, "agree", "promise"),),
+            (self.button(s.BACK_BUTTON, "promises"),),
+        )
+        return Rendered(text, (*rows, *self.footer()))
+
+    def _day(self, item: Instalment) -> str:
+        return _date(item.due_on, self.locale, self.language)
+
+    def _promise_made(self) -> Rendered:
+        agreement = self.view.agreement
+        assert agreement is not None
+        item = agreement.items[0]
+        text = self.text(s.PROMISE_MADE, amount=self.money(item.amount), date=self._day(item))
+        return Rendered(text, self.footer())
+
+    def _already_agreed(self) -> Rendered:
+        agreement = self.view.agreement
+        assert agreement is not None
+        return Rendered(
+            "\n\n".join([self.text(s.ALREADY_AGREED), _terms_of(agreement, self.locale)]),
+            self.footer(),
+        )
+
+    def _ask_paid_date(self) -> Rendered:
+        rows = (
+            (
+                self.button(s.TODAY_BUTTON, "paid_on", "today"),
+                self.button(s.YESTERDAY_BUTTON, "paid_on", "yesterday"),
+            ),
+            (self.button(s.BACK_BUTTON, "menu"),),
+        )
+        return Rendered(self.text(s.ASK_PAID_DATE), (*rows, *self.footer()))
+
+    def _ask_paid_reference(self) -> Rendered:
+        return Rendered(self.text(s.ASK_PAID_REFERENCE), self.footer())
+
+    def _paid_noted(self) -> Rendered:
+        return Rendered(self.text(s.PAID_NOTED), self.footer())
+
+    def _escalated(self) -> Rendered:
+        reason = self.view.escalation
+        if reason == "dispute":
+            return Rendered(self.text(s.ESCALATED_DISPUTE), self.stop_only())
+        if reason == "hardship":
+            return Rendered(self.text(s.ESCALATED_HARDSHIP), self.stop_only())
+        plain = person_requested(locale=self.locale)
+        return Rendered(plain.text, self.stop_only())
+
+    def stop_only(self) -> Rows:
+        return ((self.button(t.STOP_BUTTON, "stop"),),)
+
+    def _stale(self) -> Rendered:
+        return self._before_current(s.STALE)
+
+    def _misunderstood(self) -> Rendered:
+        return self._before_current(s.MISUNDERSTOOD)
+
+    def _before_current(self, message: str) -> Rendered:
+        current = self.view.current
+        assert current is not None
+        shown = render_view(current, locale=self.locale)
+        return Rendered("\n\n".join([self.text(message), shown.text]), shown.buttons)
+
+    def _offer_person(self) -> Rendered:
+        rows = ((self.button(s.MENU_BUTTON, "menu"),),)
+        return Rendered(self.text(s.OFFER_PERSON), (*self.footer()[:1], *rows, *self.footer()[1:]))
+
+
+def _terms_of(agreement: Agreement, locale: str) -> str:
+    return render_terms(agreement.kind, agreement.total, agreement.items, locale)[0]
+
+
+_SIMPLE: dict[Screen, Callable[..., Rendered]] = {
+    Screen.NOT_LINKED: not_linked,
+    Screen.NOTHING_DUE: nothing_due,
+    Screen.STOPPED: stopped,
+}

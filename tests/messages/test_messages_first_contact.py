@@ -70,7 +70,7 @@ def test_overdue_invoice_also_offers_a_plan_a_date_and_already_paid() -> None:
     ]
 
 
-def test_insufficient_funds_offers_a_later_date() -> None:
+def test_insufficient_funds_offers_a_date_button() -> None:
     rendered = _contact(Reason.INSUFFICIENT_FUNDS)
 
     assert [b.text for b in rendered.all_buttons[2:]] == [

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     # How often `settle serve` sweeps the book (ages invoices, opens type C cases); 0: never.
     triage_every_hours: float = Field(default=24.0, ge=0)
 
+    # Minutes between checks of agreements (reminders, payments, broken ones); 0: never.
+    watch_every_minutes: float = Field(default=15.0, ge=0)
+    # Days after a plan's or promise's due date before it counts as broken.
+    agreement_grace_days: int = Field(default=3, ge=0)
+
     # Plans the bot may offer on its own (see examples/plan-policy.toml); unset: defaults.
     plan_policy_file: Path | None = None
 

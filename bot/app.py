@@ -33,6 +33,7 @@ from bot import (
 )
 from bot._dialogue import Dialogue
 from bot._metrics import Metrics
+from bot._watch import watch_agreements
 from bot.ports import Clock, Sender, Store
 from handlers.billing import BillingCallbackSender, billing_routes
 from handlers.telegram import ChatHandlers, TelegramSender, build_application, telegram_endpoint
@@ -93,6 +94,8 @@ class Runtime:
         self._warn_unset()
         if self.settings.triage_every_hours > 0:
             self._tasks.append(asyncio.create_task(self._triage_loop(), name="triage"))
+        if self.settings.watch_every_minutes > 0:
+            self._tasks.append(asyncio.create_task(self._watch_loop(), name="watch"))
         if self.telegram is None:
             logger.warning(
                 "TELEGRAM_BOT_TOKEN is not set: billing events are ingested and cases opened, "
@@ -125,6 +128,17 @@ class Runtime:
                 await sweep(self.store, self.settings, self.clock, today=today, actor="triage")
             except Exception:
                 logger.exception("triage sweep failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), period)
+
+    async def _watch_loop(self) -> None:
+        """Reminders and broken agreements, every `watch_every_minutes`."""
+        period = self.settings.watch_every_minutes * 60
+        while not self._stop.is_set():
+            try:
+                await watch_agreements(self.store, self.clock, self.settings)
+            except Exception:
+                logger.exception("agreement watch failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), period)
 

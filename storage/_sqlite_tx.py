@@ -395,6 +395,27 @@ class SqliteTx:
             found.append(to_agreement(row, items))
         return found
 
+    async def live_agreements(self) -> list[Agreement]:
+        # An agreement lives while its case is open and no payment under it was missed.
+        sql = """SELECT a.* FROM agreements a JOIN cases c ON c.id = a.case_id
+            WHERE c.closed_at IS NULL
+            AND EXISTS (SELECT 1 FROM agreement_items i
+                        WHERE i.agreement_id = a.id AND i.status = 'due')
+            AND NOT EXISTS (SELECT 1 FROM agreement_items i
+                            WHERE i.agreement_id = a.id AND i.status = 'missed')
+            ORDER BY a.id"""
+        found = []
+        for row in await self._all(sql):
+            items = await self._all(
+                "SELECT * FROM agreement_items WHERE agreement_id = ? ORDER BY number", row["id"]
+            )
+            found.append(to_agreement(row, items))
+        return found
+
+    async def set_item_status(self, agreement_id: int, number: int, status: str) -> None:
+        sql = "UPDATE agreement_items SET status = ? WHERE agreement_id = ? AND number = ?"
+        await self._db.execute(sql, (status, agreement_id, number))
+
     async def set_paused_until(self, case_id: int, until: datetime | None) -> None:
         moment = None if until is None else write_time(until)
         await self._db.execute("UPDATE cases SET paused_until = ? WHERE id = ?", (moment, case_id))

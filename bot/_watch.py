@@ -1,0 +1,147 @@
+"""Watching agreements: remind the day before a payment, notice what was paid, and break
+an agreement whose payment is late by more than the grace period (the case resumes).
+
+What a customer has paid under an agreement is read from the case itself: the agreed total
+less what is still due. Instalments are paid in order, so a payment covers the earliest.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot._agreements import Agreement
+from bot._callbacks import agreement_payload, queue_billing_event
+from bot._contact import TELEGRAM
+from bot._model import Case, CaseStatus, Customer
+from bot._settings import Settings
+from bot.ports import AuditRecord, Clock, Store, Tx
+
+__all__ = ["BROKEN", "REMINDER", "WatchResult", "watch_agreements"]
+
+logger = logging.getLogger(__name__)
+
+REMINDER = "agreement_reminder"
+BROKEN = "agreement_broken"
+
+
+@dataclass(slots=True)
+class WatchResult:
+    reminded: list[str] = field(default_factory=list)
+    paid: list[str] = field(default_factory=list)
+    broken: list[int] = field(default_factory=list)
+
+
+async def watch_agreements(store: Store, clock: Clock, settings: Settings) -> WatchResult:
+    """One pass over every agreement with payments still expected."""
+    result = WatchResult()
+    now = clock.now()
+    async with store.transaction() as tx:
+        for agreement in await tx.live_agreements():
+            case = await tx.get_case(agreement.case_id)
+            customer = await tx.get_customer(agreement.customer_id)
+            if case is None or customer is None:
+                continue
+            today = now.astimezone(ZoneInfo(customer.timezone or settings.default_timezone))
+            await _Watch(tx, agreement, case, customer, now, settings, result).run(today.date())
+    if result.reminded or result.broken:
+        logger.info(
+            "agreements watched reminded=%d paid=%d broken=%s",
+            len(result.reminded),
+            len(result.paid),
+            result.broken,
+        )
+    return result
+
+
+class _Watch:
+    def __init__(
+        self,
+        tx: Tx,
+        agreement: Agreement,
+        case: Case,
+        customer: Customer,
+        now: datetime,
+        settings: Settings,
+        result: WatchResult,
+    ) -> None:
+        self.tx = tx
+        self.agreement = agreement
+        self.case = case
+        self.customer = customer
+        self.now = now
+        self.grace = timedelta(days=settings.agreement_grace_days)
+        self.result = result
+
+    def _paid_so_far(self) -> int:
+        due = 0 if self.case.amount_due is None else self.case.amount_due.minor
+        return (
+            max(0, self.agreement.total.minor - due)
+            if self.case.is_open
+            else self.agreement.total.minor
+        )
+
+    async def run(self, today: date) -> None:
+        assert self.agreement.id is not None
+        paid = self._paid_so_far()
+        covered = 0
+        for item in self.agreement.items:
+            covered += item.amount.minor
+            key = f"{self.agreement.id}:{item.number}"
+            if covered <= paid:
+                await self.tx.set_item_status(self.agreement.id, item.number, "paid")
+                self.result.paid.append(key)
+            elif today > item.due_on + self.grace:
+                await self._break(item.number)
+                return
+            elif today >= item.due_on - timedelta(days=1):
+                await self._remind(item.number, key)
+                return
+            else:
+                return
+
+    async def _remind(self, number: int, key: str) -> None:
+        queued = await self.tx.enqueue(
+            customer_id=self.customer.id,
+            case_id=self.case.id,
+            channel=TELEGRAM,
+            template=REMINDER,
+            params={"agreement": self.agreement.id, "number": number},
+            due_at=self.now,
+            dedupe_key=f"agreement:{key}:reminder",
+        )
+        if queued is not None:
+            self.result.reminded.append(key)
+
+    async def _break(self, number: int) -> None:
+        assert self.agreement.id is not None
+        await self.tx.set_item_status(self.agreement.id, number, "missed")
+        await self.tx.update_case(self.case.id, status=CaseStatus.CONTACTING)
+        reason = f"{self.agreement.kind} broken: payment {number} not made within the grace period"
+        detail = {"agreement": self.agreement.id, "number": number}
+        await self.tx.audit(
+            AuditRecord(
+                self.now, "watch", "broken", reason, self.case.id, self.customer.id, detail
+            )
+        )
+        await self.tx.enqueue(
+            customer_id=self.customer.id,
+            case_id=self.case.id,
+            channel=TELEGRAM,
+            template=BROKEN,
+            params={"agreement": self.agreement.id, "number": number},
+            due_at=self.now,
+            dedupe_key=f"agreement:{self.agreement.id}:broken",
+        )
+        await queue_billing_event(
+            self.tx,
+            kind=f"{self.agreement.kind}_broken",
+            key=str(self.agreement.id),
+            customer_id=self.customer.id,
+            case_id=self.case.id,
+            now=self.now,
+            body=agreement_payload(self.agreement),
+        )
+        self.result.broken.append(self.agreement.id)

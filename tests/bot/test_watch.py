@@ -1,0 +1,120 @@
+"""Reminders, payments and broken agreements, with a clock the test moves."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from bot import CaseStatus, Dialogue, Ingest, PlanPolicy, Settings, button_data, parse_event
+from bot._watch import watch_agreements
+from storage import SqliteStore
+from tests.bot.test_dialogue import CHAT, _overdue_case, terms
+from tests.conftest import FixedClock
+
+
+async def _plan_of_three(store: SqliteStore, clock: FixedClock, settings: Settings) -> None:
+    owed = settings.model_copy(update={"substantial_min_amount": {"USD": "100"}})
+    await _overdue_case(store, clock, owed)
+    dialogue = Dialogue(store, clock, owed, PlanPolicy.load(None), terms)
+    menu = await dialogue.menu(CHAT)
+    plans = await dialogue.tap(CHAT, button_data("plans", menu.version), locale="en")
+    plan = await dialogue.tap(CHAT, button_data("plan", plans.version, "3"), locale="en")
+    await dialogue.tap(CHAT, button_data("agree", plan.version, "plan"), locale="en")
+
+
+async def _pay(store: SqliteStore, clock: FixedClock, settings: Settings, amount: str) -> None:
+    body = json.dumps(
+        {
+            "id": f"pay-{amount}-{clock.now().isoformat()}",
+            "type": "payment_received",
+            "occurred_at": clock.now().isoformat(),
+            "customer": {"id": "C-1"},
+            "payment": {"id": f"P-{clock.now().isoformat()}", "amount": amount, "currency": "USD"},
+        }
+    )
+    await Ingest(store, clock, settings).accept("canonical", parse_event(body), body)
+
+
+def _at(clock: FixedClock, text: str) -> None:
+    clock.moment = datetime.fromisoformat(text).astimezone(UTC)
+
+
+async def _templates(store: SqliteStore) -> list[tuple[str, str]]:
+    return [(c.channel, c.template) for c in await store.list_contacts()]
+
+
+async def test_reminder_goes_the_day_before_and_only_once(
+    store: SqliteStore, clock: FixedClock, settings: Settings
+) -> None:
+    await _plan_of_three(store, clock, settings)
+    _at(clock, "2024-03-10T09:00:00+01:00")
+
+    first = await watch_agreements(store, clock, settings)
+    second = await watch_agreements(store, clock, settings)
+
+    assert (first.reminded, second.reminded) == (["1:1"], [])
+    assert ("telegram", "agreement_reminder") in await _templates(store)
+
+
+async def test_nothing_is_said_two_days_before(
+    store: SqliteStore, clock: FixedClock, settings: Settings
+) -> None:
+    await _plan_of_three(store, clock, settings)
+    _at(clock, "2024-03-09T09:00:00+01:00")
+
+    result = await watch_agreements(store, clock, settings)
+
+    assert (result.reminded, result.broken) == ([], [])
+
+
+async def test_a_payment_covers_the_first_instalment_and_the_next_is_reminded(
+    store: SqliteStore, clock: FixedClock, settings: Settings
+) -> None:
+    await _plan_of_three(store, clock, settings)
+    _at(clock, "2024-03-11T12:00:00+01:00")
+    await _pay(store, clock, settings, "100.00")
+    _at(clock, "2024-04-10T09:00:00+02:00")
+
+    result = await watch_agreements(store, clock, settings)
+
+    assert (result.paid, result.reminded, result.broken) == (["1:1"], ["1:2"], [])
+
+
+async def test_a_payment_missed_beyond_the_grace_period_breaks_the_plan(
+    store: SqliteStore, clock: FixedClock, settings: Settings
+) -> None:
+    await _plan_of_three(store, clock, settings)
+    _at(clock, "2024-03-15T09:00:00+01:00")
+
+    result = await watch_agreements(store, clock, settings)
+    again = await watch_agreements(store, clock, settings)
+
+    case = (await store.list_cases())[0].case
+    assert (result.broken, again.broken) == ([1], [])
+    assert case.status is CaseStatus.CONTACTING
+    assert ("telegram", "agreement_broken") in await _templates(store)
+    assert ("billing", "plan_broken") in await _templates(store)
+
+
+async def test_within_the_grace_period_the_plan_holds(
+    store: SqliteStore, clock: FixedClock, settings: Settings
+) -> None:
+    await _plan_of_three(store, clock, settings)
+    _at(clock, "2024-03-14T20:00:00+01:00")
+
+    result = await watch_agreements(store, clock, settings)
+
+    assert result.broken == []
+
+
+async def test_paying_everything_closes_the_case_and_ends_the_watch(
+    store: SqliteStore, clock: FixedClock, settings: Settings
+) -> None:
+    await _plan_of_three(store, clock, settings)
+    await _pay(store, clock, settings, "300.00")
+    _at(clock, "2024-06-01T09:00:00+02:00")
+
+    result = await watch_agreements(store, clock, settings)
+
+    assert (result.reminded, result.broken) == ([], [])
+    assert (await store.list_cases())[0].case.status is CaseStatus.CLOSED

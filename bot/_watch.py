@@ -32,6 +32,7 @@ class WatchResult:
     reminded: list[str] = field(default_factory=list)
     paid: list[str] = field(default_factory=list)
     broken: list[int] = field(default_factory=list)
+    unpaused: list[int] = field(default_factory=list)
 
 
 async def watch_agreements(store: Store, clock: Clock, settings: Settings) -> WatchResult:
@@ -46,6 +47,9 @@ async def watch_agreements(store: Store, clock: Clock, settings: Settings) -> Wa
                 continue
             today = now.astimezone(ZoneInfo(customer.timezone or settings.default_timezone))
             await _Watch(tx, agreement, case, customer, now, settings, result).run(today.date())
+        for case in await tx.pauses_over(now):
+            await _unpause(tx, case, now)
+            result.unpaused.append(case.id)
     if result.reminded or result.broken:
         logger.info(
             "agreements watched reminded=%d paid=%d broken=%s",
@@ -54,6 +58,14 @@ async def watch_agreements(store: Store, clock: Clock, settings: Settings) -> Wa
             result.broken,
         )
     return result
+
+
+async def _unpause(tx: Tx, case: Case, now: datetime) -> None:
+    """ "I already paid", and no payment came in the pause: staff look into it."""
+    await tx.set_paused_until(case.id, None)
+    await tx.update_case(case.id, status=CaseStatus.ESCALATED)
+    reason = "customer said they paid; no payment arrived during the pause"
+    await tx.audit(AuditRecord(now, "watch", "escalated", reason, case.id, case.customer_id))
 
 
 class _Watch:

@@ -263,6 +263,10 @@ class Tx(Protocol):
 
     async def set_paused_until(self, case_id: int, until: datetime | None) -> None: ...
 
+    async def pauses_over(self, now: datetime) -> list[Case]:
+        """Open cases paused until a time that has passed."""
+        ...
+
     async def set_reachable(self, channel: str, chat_id: str, reachable: bool) -> str | None:
         """Mark a chat blocked or unblocked; its customer, if the chat is linked."""
         ...

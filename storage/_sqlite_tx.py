@@ -412,6 +412,12 @@ class SqliteTx:
             found.append(to_agreement(row, items))
         return found
 
+    async def pauses_over(self, now: datetime) -> list[Case]:
+        sql = """SELECT * FROM cases WHERE closed_at IS NULL AND paused_until IS NOT NULL
+            AND paused_until <= ? ORDER BY id"""
+        rows = await self._all(sql, write_time(now))
+        return [case for row in rows if (case := await self._case(row)) is not None]
+
     async def set_item_status(self, agreement_id: int, number: int, status: str) -> None:
         sql = "UPDATE agreement_items SET status = ? WHERE agreement_id = ? AND number = ?"
         await self._db.execute(sql, (status, agreement_id, number))

@@ -118,3 +118,40 @@ async def test_paying_everything_closes_the_case_and_ends_the_watch(
 
     assert (result.reminded, result.broken) == ([], [])
     assert (await store.list_cases())[0].case.status is CaseStatus.CLOSED
+
+
+async def _say_paid(store: SqliteStore, clock: FixedClock, settings: Settings) -> None:
+    owed = settings.model_copy(update={"substantial_min_amount": {"USD": "100"}})
+    await _overdue_case(store, clock, owed)
+    dialogue = Dialogue(store, clock, owed, PlanPolicy.load(None), terms)
+    menu = await dialogue.menu(CHAT)
+    asked = await dialogue.tap(CHAT, button_data("paid", menu.version), locale="en")
+    await dialogue.tap(CHAT, button_data("paid_on", asked.version, "today"), locale="en")
+    await dialogue.say(CHAT, "REF-1", None, locale="en")
+
+
+async def test_already_paid_without_a_payment_goes_to_staff_after_the_pause(
+    store: SqliteStore, clock: FixedClock, settings: Settings
+) -> None:
+    await _say_paid(store, clock, settings)
+    clock.advance(days=3, seconds=1)
+
+    result = await watch_agreements(store, clock, settings)
+
+    view = (await store.list_cases())[0]
+    assert result.unpaused == [view.case.id]
+    assert view.case.status is CaseStatus.ESCALATED
+
+
+async def test_already_paid_and_the_payment_arrives_closes_the_case(
+    store: SqliteStore, clock: FixedClock, settings: Settings
+) -> None:
+    await _say_paid(store, clock, settings)
+    clock.advance(days=1)
+    await _pay(store, clock, settings, "300.00")
+    clock.advance(days=3)
+
+    result = await watch_agreements(store, clock, settings)
+
+    assert result.unpaused == []
+    assert (await store.list_cases())[0].case.status is CaseStatus.CLOSED

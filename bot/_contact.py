@@ -49,8 +49,8 @@ async def first_contact_params(tx: Tx, case: Case) -> dict[str, Any]:
     fresh = await tx.get_case(case.id) or case
     params: dict[str, Any] = {"reason": fresh.reason.value}
     customer = await tx.get_customer(case.customer_id)
-    if customer is not None and customer.locale:
-        params["locale"] = customer.locale
+    if customer is not None and customer.language:
+        params["locale"] = customer.language
     due = fresh.amount_due
     if due is not None and due.minor > 0:
         params["amount_minor"] = due.minor

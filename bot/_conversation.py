@@ -27,11 +27,11 @@ class Conversation:
             return await tx.customer_of_chat(TELEGRAM, chat_id)
 
     async def locale_of(self, chat_id: str) -> str | None:
-        """The language the linked customer's billing record gives, if any."""
+        """The linked customer's language: their own choice, else the billing record's."""
         async with self._store.transaction() as tx:
             customer_id = await tx.customer_of_chat(TELEGRAM, chat_id)
             customer = None if customer_id is None else await tx.get_customer(customer_id)
-        return None if customer is None else customer.locale
+        return None if customer is None else customer.language
 
     async def resume(self, chat_id: str) -> str | None:
         """A linked customer who says /start again gets automated messages again."""

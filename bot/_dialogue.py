@@ -47,12 +47,15 @@ class Dialogue:
         settings: Settings,
         policy: PlanPolicy,
         terms: TermsRenderer,
+        *,
+        languages: tuple[str, ...] = ("en",),
     ) -> None:
         self._store = store
         self._clock = clock
         self._settings = settings
         self._policy = policy
         self._terms = terms
+        self._languages = languages
 
     async def menu(self, chat_id: str) -> View:
         """The menu of the customer's open case (or why there is none)."""
@@ -144,7 +147,7 @@ class _Turn:
         if action not in _ENTRIES and version != self.state.version:
             return await self._stale()
         handler = _TAPS.get(action)
-        if handler is None or self.case is None:
+        if handler is None or (self.case is None and action not in _CASELESS):
             return await self._stale()
         view: View = await handler(self, arg, locale)
         return view
@@ -334,6 +337,17 @@ class _Turn:
         version = await self._step(Step.MENU)
         return View(Screen.STOPPED, version, case=self.case)
 
+    async def _languages(self, arg: str = "", locale: str = "") -> View:
+        version = await self._step(Step.MENU)
+        return View(Screen.LANGUAGES, version, case=self.case, languages=self.d._languages)
+
+    async def _language(self, arg: str, locale: str) -> View:
+        if arg not in self.d._languages:
+            return await self._stale()
+        await self.tx.set_chosen_locale(self.customer.id, arg)
+        logger.info("language customer=%s language=%s", self.customer.id, arg)
+        return await self.show_menu()
+
     async def _menu(self, arg: str = "", locale: str = "") -> View:
         return await self.show_menu()
 
@@ -349,6 +363,8 @@ class _Turn:
             return await self._note_paid(text)
         if intent in _ESCALATING:
             return await self._escalate(intent.value, locale, text)
+        if intent is Intent.LANGUAGE:
+            return await self._languages()
         if self.case is None:
             return await self.show_menu()
         handler = _INTENTS.get(intent) if intent else None
@@ -372,7 +388,8 @@ _ESCALATIONS = {
     "person": "customer asked for a person",
 }
 _ESCALATING = {Intent.DISPUTE, Intent.HARDSHIP, Intent.PERSON}
-_ENTRIES = frozenset({"menu", "plans", "promises", "paid", "escalate"})
+_CASELESS = frozenset({"menu", "languages", "language"})
+_ENTRIES = frozenset({"menu", "plans", "promises", "paid", "escalate", "languages", "language"})
 
 _TAPS: dict[str, Callable[[_Turn, str, str], Any]] = {
     "menu": _Turn._menu,
@@ -384,6 +401,8 @@ _TAPS: dict[str, Callable[[_Turn, str, str], Any]] = {
     "paid": _Turn._paid,
     "paid_on": _Turn._paid_on,
     "escalate": _Turn._escalate,
+    "languages": _Turn._languages,
+    "language": _Turn._language,
 }
 
 _INTENTS: dict[Intent, Callable[[_Turn, str, str], Any]] = {
@@ -392,6 +411,7 @@ _INTENTS: dict[Intent, Callable[[_Turn, str, str], Any]] = {
     Intent.PAID: _Turn._paid,
     Intent.PAY: _Turn._menu,
     Intent.HELP: _Turn._menu,
+    Intent.LANGUAGE: _Turn._languages,
 }
 
 

@@ -108,6 +108,12 @@ class Customer:
     locale: str | None = None
     timezone: str | None = None
     country: str | None = None
+    chosen_locale: str | None = None  # picked by the customer in the chat; wins over `locale`
+
+    @property
+    def language(self) -> str | None:
+        """The locale to speak: the customer's own choice, else the billing record's."""
+        return self.chosen_locale or self.locale
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ class Intent(enum.StrEnum):
     PERSON = "person"
     STOP = "stop"
     HELP = "help"
+    LANGUAGE = "language"
 
 
 class Screen(enum.StrEnum):
@@ -53,6 +54,7 @@ class Screen(enum.StrEnum):
     STALE = "stale"
     MISUNDERSTOOD = "misunderstood"
     OFFER_PERSON = "offer_person"
+    LANGUAGES = "languages"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,7 @@ class View:
     promise: Instalment | None = None
     agreement: Agreement | None = None
     escalation: str | None = None
+    languages: tuple[str, ...] = ()
     current: View | None = None
 
 

@@ -60,6 +60,7 @@ def to_customer(row: Row) -> Customer:
         locale=row["locale"],
         timezone=row["timezone"],
         country=row["country"],
+        chosen_locale=row["chosen_locale"],
     )
 
 

@@ -97,6 +97,10 @@ class SqliteTx:
         sql = "UPDATE customers SET opted_out_at = ?, updated_at = ? WHERE id = ?"
         await self._db.execute(sql, (moment, self._now, customer_id))
 
+    async def set_chosen_locale(self, customer_id: str, locale: str) -> None:
+        sql = "UPDATE customers SET chosen_locale = ?, updated_at = ? WHERE id = ?"
+        await self._db.execute(sql, (locale, self._now, customer_id))
+
     async def is_opted_out(self, customer_id: str) -> bool:
         row = await self._one("SELECT opted_out_at FROM customers WHERE id = ?", customer_id)
         return row is not None and row["opted_out_at"] is not None

@@ -256,3 +256,33 @@ async def test_agreements_cannot_be_changed(dialogue: Dialogue, store: SqliteSto
         pytest.raises(sqlite3.IntegrityError, match="immutable"),
     ):
         db.execute("UPDATE agreements SET total = 1")
+
+
+async def test_language_chosen_in_the_chat_is_kept_for_the_customer(
+    store: SqliteStore, clock: FixedClock, owed_settings: Settings
+) -> None:
+    await _overdue_case(store, clock, owed_settings)
+    policy = PlanPolicy.load(None)
+    dialogue = Dialogue(store, clock, owed_settings, policy, terms, languages=("en", "he"))
+    menu = await dialogue.menu(CHAT)
+
+    offered = await _tap(dialogue, menu, "languages")
+    chosen = await _tap(dialogue, offered, "language", "he")
+
+    async with store.transaction() as tx:
+        customer = await tx.get_customer("C-1")
+    assert (offered.screen, offered.languages, chosen.screen) == (
+        Screen.LANGUAGES,
+        ("en", "he"),
+        Screen.MENU,
+    )
+    assert customer is not None
+    assert customer.language == "he"
+
+
+async def test_a_language_not_served_is_refused(dialogue: Dialogue) -> None:
+    offered = await _tap(dialogue, await dialogue.menu(CHAT), "languages")
+
+    view = await _tap(dialogue, offered, "language", "xx")
+
+    assert view.screen is Screen.STALE

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot._contact import start_contact
+from bot._callbacks import queue_billing_event
+from bot._contact import TELEGRAM, start_contact
 from bot._model import Case, CaseStatus, CaseType, Invoice, Reason
 from bot.ports import AuditRecord, Tx
 
@@ -124,5 +125,51 @@ async def _settle_or_note(
     await tx.update_case(case.id, status=CaseStatus.CLOSED, closed_at=now)
     await tx.audit(
         AuditRecord(now, actor, "closed", "paid in full", case.id, case.customer_id, detail)
+    )
+    return True
+
+
+METHOD_UPDATED = "method_updated"
+
+
+async def thank_for_method(tx: Tx, case: Case, *, now: datetime) -> None:
+    """Thank a reachable customer whose payment method was fixed (a service, not a debt)."""
+    link = await tx.channel_of(case.customer_id, TELEGRAM)
+    if link is None or not link.reachable or await tx.is_opted_out(case.customer_id):
+        return
+    await tx.enqueue(
+        customer_id=case.customer_id,
+        case_id=case.id,
+        channel=TELEGRAM,
+        template=METHOD_UPDATED,
+        params={"owed": case.amount_due is not None and case.amount_due.minor > 0},
+        due_at=now,
+        dedupe_key=f"case:{case.id}:{METHOD_UPDATED}:{now.date().isoformat()}",
+    )
+
+
+async def request_retry(tx: Tx, case: Case, *, now: datetime, actor: str) -> bool:
+    """Ask billing to charge the fixed method again; once a day per case. Whether asked."""
+    before = await tx.count_contacts(f"settle:retry_requested:{case.id}:{now.date()}")
+    await queue_billing_event(
+        tx,
+        kind="retry_requested",
+        key=f"{case.id}:{now.date()}",
+        customer_id=case.customer_id,
+        case_id=case.id,
+        now=now,
+        body={"reason": case.reason.value},
+    )
+    if before:
+        return False
+    await tx.audit(
+        AuditRecord(
+            now,
+            actor,
+            "retry requested",
+            "billing asked to retry the charge",
+            case.id,
+            case.customer_id,
+        )
     )
     return True

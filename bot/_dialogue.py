@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot._agreements import Agreement, AgreementKind
 from bot._callbacks import agreement_payload, queue_billing_event
+from bot._cases import request_retry
 from bot._chat_state import ChatState, Step
 from bot._contact import TELEGRAM
 from bot._conversation import opt_out
@@ -348,6 +349,12 @@ class _Turn:
         logger.info("language customer=%s language=%s", self.customer.id, arg)
         return await self.show_menu()
 
+    async def _retry(self, arg: str = "", locale: str = "") -> View:
+        assert self.case is not None
+        await request_retry(self.tx, self.case, now=self.now, actor="customer")
+        version = await self._step(Step.MENU)
+        return View(Screen.RETRY_REQUESTED, version, case=self.case)
+
     async def _menu(self, arg: str = "", locale: str = "") -> View:
         return await self.show_menu()
 
@@ -389,7 +396,9 @@ _ESCALATIONS = {
 }
 _ESCALATING = {Intent.DISPUTE, Intent.HARDSHIP, Intent.PERSON}
 _CASELESS = frozenset({"menu", "languages", "language"})
-_ENTRIES = frozenset({"menu", "plans", "promises", "paid", "escalate", "languages", "language"})
+_ENTRIES = frozenset(
+    {"menu", "plans", "promises", "paid", "escalate", "retry", "languages", "language"}
+)
 
 _TAPS: dict[str, Callable[[_Turn, str, str], Any]] = {
     "menu": _Turn._menu,
@@ -401,6 +410,7 @@ _TAPS: dict[str, Callable[[_Turn, str, str], Any]] = {
     "paid": _Turn._paid,
     "paid_on": _Turn._paid_on,
     "escalate": _Turn._escalate,
+    "retry": _Turn._retry,
     "languages": _Turn._languages,
     "language": _Turn._language,
 }

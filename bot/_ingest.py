@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from bot._cases import close_paid_cases, open_or_attach
+from bot._cases import close_paid_cases, open_or_attach, request_retry, thank_for_method
 from bot._errors import EventRejected
 from bot._events import BillingEvent, EventType, occurred_before
 from bot._model import (
@@ -248,7 +248,10 @@ class _Apply:
         case = await self.tx.open_case(customer_id, _A)
         if case is None:
             return
+        await thank_for_method(self.tx, case, now=self.now)
         if case.amount_due is not None and case.amount_due.minor > 0:
+            # Fixed, with money still due: billing is asked to try the charge again.
+            await request_retry(self.tx, case, now=self.now, actor=self.actor)
             self.result.updated.append(case.id)
             return
         await self._close_without_debt(case.id, customer_id)

@@ -55,6 +55,7 @@ class Screen(enum.StrEnum):
     MISUNDERSTOOD = "misunderstood"
     OFFER_PERSON = "offer_person"
     LANGUAGES = "languages"
+    RETRY_REQUESTED = "retry_requested"
 
 
 @dataclass(frozen=True, slots=True)

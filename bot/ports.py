@@ -233,6 +233,10 @@ class Tx(Protocol):
 
     async def audit(self, record: AuditRecord) -> None: ...
 
+    async def count_contacts(self, dedupe_key: str) -> int:
+        """How many contacts carry this dedupe key (0 or 1)."""
+        ...
+
     async def store_token(
         self, *, token_hash: str, customer_id: str, purpose: str, expires_at: datetime
     ) -> None: ...

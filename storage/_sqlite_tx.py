@@ -308,6 +308,12 @@ class SqliteTx:
         row = await self._one(sql, *values, write_time(due_at), dedupe_key, self._now)
         return None if row is None else int(row["id"])
 
+    async def count_contacts(self, dedupe_key: str) -> int:
+        row = await self._one(
+            "SELECT count(*) AS n FROM contacts WHERE dedupe_key = ?", dedupe_key
+        )
+        return 0 if row is None else int(row["n"])
+
     async def audit(self, record: AuditRecord) -> None:
         sql = """INSERT INTO audit_records
             (at, actor, action, case_id, customer_id, reason, detail)

@@ -286,3 +286,16 @@ async def test_a_language_not_served_is_refused(dialogue: Dialogue) -> None:
     view = await _tap(dialogue, offered, "language", "xx")
 
     assert view.screen is Screen.STALE
+
+
+async def test_retry_is_asked_of_billing_once_a_day(
+    dialogue: Dialogue, store: SqliteStore
+) -> None:
+    menu = await dialogue.menu(CHAT)
+
+    first = await _tap(dialogue, menu, "retry")
+    second = await _tap(dialogue, first, "retry")
+
+    billing = [c.template for c in await store.list_contacts() if c.channel == "billing"]
+    assert (first.screen, second.screen) == (Screen.RETRY_REQUESTED, Screen.RETRY_REQUESTED)
+    assert billing == ["retry_requested"]

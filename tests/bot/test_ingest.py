@@ -366,3 +366,35 @@ async def test_closed_bank_account_stays_the_reason_after_a_later_funds_failure(
     await accept(ingest, funds)
 
     assert (await store.list_cases())[0].case.reason is Reason.BANK_ACCOUNT_CLOSED
+
+
+async def test_method_fixed_with_money_due_thanks_the_customer_and_asks_billing_to_retry(
+    ingest: Ingest, store: SqliteStore, clock: FixedClock
+) -> None:
+    from bot.ports import ChannelLink
+
+    method = {"kind": "card", "reference": "pm_1"}
+    failed = event(
+        "payment_failed",
+        "f",
+        customer=CUSTOMER,
+        invoice=invoice("INV-1", "100.00"),
+        payment_method={**method, "reason": "expired_card"},
+    )
+    updated = event(
+        "payment_method_updated",
+        "u",
+        "2024-03-02T00:00:00Z",
+        customer=CUSTOMER,
+        payment_method=method,
+    )
+    await accept(ingest, failed)
+    async with store.transaction() as tx:
+        await tx.link_channel(ChannelLink("C-1", "telegram", "42", clock.now()))
+
+    await accept(ingest, updated)
+
+    sent = [(c.channel, c.template) for c in await store.list_contacts()]
+    assert ("telegram", "method_updated") in sent
+    assert ("billing", "retry_requested") in sent
+    assert (await store.list_cases())[0].case.is_open

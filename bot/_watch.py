@@ -114,13 +114,26 @@ class _Watch:
             else:
                 return
 
+    def _params(self, number: int) -> dict[str, object]:
+        """What the message says: which payment, how much, by when, in which language."""
+        item = self.agreement.items[number - 1]
+        return {
+            "agreement": self.agreement.id,
+            "kind": self.agreement.kind.value,
+            "number": number,
+            "amount_minor": item.amount.minor,
+            "currency": item.amount.currency,
+            "due_on": item.due_on.isoformat(),
+            "locale": self.customer.language or self.agreement.locale,
+        }
+
     async def _remind(self, number: int, key: str) -> None:
         queued = await self.tx.enqueue(
             customer_id=self.customer.id,
             case_id=self.case.id,
             channel=TELEGRAM,
             template=REMINDER,
-            params={"agreement": self.agreement.id, "number": number},
+            params=self._params(number),
             due_at=self.now,
             dedupe_key=f"agreement:{key}:reminder",
         )
@@ -143,7 +156,7 @@ class _Watch:
             case_id=self.case.id,
             channel=TELEGRAM,
             template=BROKEN,
-            params={"agreement": self.agreement.id, "number": number},
+            params=self._params(number),
             due_at=self.now,
             dedupe_key=f"agreement:{self.agreement.id}:broken",
         )

@@ -36,8 +36,14 @@ from bot._metrics import Metrics
 from bot._watch import watch_agreements
 from bot.ports import Clock, Sender, Store
 from handlers.billing import BillingCallbackSender, billing_routes
-from handlers.telegram import ChatHandlers, TelegramSender, build_application, telegram_endpoint
-from messages import load_catalogues, render_terms
+from handlers.telegram import (
+    ActionLinks,
+    ChatHandlers,
+    TelegramSender,
+    build_application,
+    telegram_endpoint,
+)
+from messages import catalogue_languages, load_catalogues, render_terms
 from storage import create_store
 
 __all__ = ["Runtime", "create_app"]
@@ -82,8 +88,10 @@ class Runtime:
         if settings.telegram_bot_token is not None:
             runtime.telegram = build_application(settings, polling=polling)
             policy = PlanPolicy.load(settings.plan_policy_file)
-            dialogue = Dialogue(store, clock, settings, policy, render_terms)
-            handlers = ChatHandlers(runtime.linking, runtime.conversation, dialogue)
+            languages = tuple(sorted(catalogue_languages()))
+            dialogue = Dialogue(store, clock, settings, policy, render_terms, languages=languages)
+            links = ActionLinks(runtime.linking, settings)
+            handlers = ChatHandlers(runtime.linking, runtime.conversation, dialogue, links)
             handlers.install(runtime.telegram)
         runtime._add_callbacks()
         return runtime

@@ -4,6 +4,7 @@ Templates return a `Rendered` (plain text and button rows) that each channel
 draws; they import no channel library. Call `load_catalogues()` once at start.
 """
 
+from messages._care import agreement_broken, agreement_reminder, method_updated
 from messages._catalog import catalogue_languages, load_catalogues
 from messages._contact import first_contact
 from messages._format import format_date, format_datetime, format_money
@@ -31,6 +32,8 @@ __all__ = [
     "Action",
     "Button",
     "Rendered",
+    "agreement_broken",
+    "agreement_reminder",
     "apology",
     "catalogue_languages",
     "current_locale",
@@ -43,6 +46,7 @@ __all__ = [
     "intent_of",
     "is_stop_word",
     "load_catalogues",
+    "method_updated",
     "normalize_locale",
     "not_linked",
     "nothing_due",

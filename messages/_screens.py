@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from babel import Locale
+
 from bot import (
     Agreement,
     AgreementKind,
@@ -16,6 +18,7 @@ from bot import (
     View,
     button_data,
 )
+from messages import _care_texts as c
 from messages import _screen_texts as s
 from messages import _texts as t
 from messages._catalog import translate, translate_plural
@@ -31,9 +34,14 @@ TERMS_VERSION = "terms-2026-12-1"
 Rows = tuple[tuple[Button, ...], ...]
 
 
-def render_view(view: View, *, locale: str) -> Rendered:
-    """Words and buttons of a view; buttons carry the conversation's version."""
-    return _Screen(view, locale).render()
+def render_view(
+    view: View, *, locale: str, update_url: str | None = None, pay_url: str | None = None
+) -> Rendered:
+    """Words and buttons of a view; buttons carry the conversation's version.
+
+    `update_url` and `pay_url` are single-use links for the menu's link buttons.
+    """
+    return _Screen(view, locale, update_url=update_url, pay_url=pay_url).render()
 
 
 def render_terms(
@@ -72,10 +80,14 @@ def _plan_lines(items: tuple[Instalment, ...], locale: str, language: str) -> li
 
 
 class _Screen:
-    def __init__(self, view: View, locale: str) -> None:
+    def __init__(
+        self, view: View, locale: str, *, update_url: str | None, pay_url: str | None
+    ) -> None:
         self.view = view
         self.locale = locale
         self.language = normalize_locale(locale)
+        self.update_url = update_url
+        self.pay_url = pay_url
 
     def text(self, message: str, **values: str) -> str:
         return translate(message, self.language).format(**values)
@@ -110,7 +122,9 @@ class _Screen:
             if owed
             else self.text(s.MENU_NOTHING_OWED)
         )
-        rows: list[tuple[Button, ...]] = []
+        rows: list[tuple[Button, ...]] = [*self._links()]
+        if case is not None and case.type is CaseType.A:
+            rows.append((self.button(c.RETRY_BUTTON, "retry"),))
         if owed:
             rows += [
                 (self.button(s.PLAN_BUTTON, "plans"),),
@@ -120,7 +134,31 @@ class _Screen:
         if case is not None and case.type is CaseType.C:
             rows.append((self.button(s.DISPUTE_BUTTON, "escalate", "dispute"),))
         rows.append((self.button(s.HARDSHIP_BUTTON, "escalate", "hardship"),))
+        rows.append((self.button(c.LANGUAGE_BUTTON, "languages"),))
         return Rendered(text, (*rows, *self.footer()))
+
+    def _links(self) -> list[tuple[Button, ...]]:
+        rows: list[tuple[Button, ...]] = []
+        if self.update_url:
+            rows.append((Button(translate(t.UPDATE_BUTTON, self.language), url=self.update_url),))
+        if self.pay_url:
+            rows.append((Button(translate(t.PAY_BUTTON, self.language), url=self.pay_url),))
+        return rows
+
+    def _languages(self) -> Rendered:
+        rows = tuple(
+            (
+                Button(
+                    _endonym(code),
+                    action=button_data("language", self.view.version, code),
+                ),
+            )
+            for code in self.view.languages
+        )
+        return Rendered(self.text(c.LANGUAGES), (*rows, *self.footer()))
+
+    def _retry_requested(self) -> Rendered:
+        return Rendered(self.text(c.RETRY_REQUESTED), self.footer())
 
     def _plans(self) -> Rendered:
         total = self.view.plans[0].total
@@ -239,12 +277,20 @@ class _Screen:
     def _before_current(self, message: str) -> Rendered:
         current = self.view.current
         assert current is not None
-        shown = render_view(current, locale=self.locale)
+        shown = render_view(
+            current, locale=self.locale, update_url=self.update_url, pay_url=self.pay_url
+        )
         return Rendered("\n\n".join([self.text(message), shown.text]), shown.buttons)
 
     def _offer_person(self) -> Rendered:
         rows = ((self.button(s.MENU_BUTTON, "menu"),),)
         return Rendered(self.text(s.OFFER_PERSON), (*self.footer()[:1], *rows, *self.footer()[1:]))
+
+
+def _endonym(code: str) -> str:
+    """A language's name in itself ("עברית", "Русский"): the way to find your own."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
 
 
 def _terms_of(agreement: Agreement, locale: str) -> str:

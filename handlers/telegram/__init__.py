@@ -3,9 +3,11 @@
 from handlers.telegram._application import bot_username, build_application, telegram_endpoint
 from handlers.telegram._chat import ChatHandlers
 from handlers.telegram._keyboard import to_markup
+from handlers.telegram._links import ActionLinks
 from handlers.telegram._sender import TelegramSender
 
 __all__ = [
+    "ActionLinks",
     "ChatHandlers",
     "TelegramSender",
     "bot_username",

@@ -23,10 +23,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot import Conversation, Linking
-from bot._dialogue import Dialogue
-from bot._views import Intent
+from bot import Conversation, Dialogue, Intent, Linking, Screen, View
 from handlers.telegram._keyboard import to_markup
+from handlers.telegram._links import ActionLinks
 from messages import (
     Rendered,
     apology,
@@ -50,14 +49,22 @@ _LEGACY = {"person": "escalate:person:0", "stop": "stop::0"}
 class ChatHandlers:
     """Registers the conversation's handlers on a python-telegram-bot `Application`."""
 
-    def __init__(self, linking: Linking, conversation: Conversation, dialogue: Dialogue) -> None:
+    def __init__(
+        self,
+        linking: Linking,
+        conversation: Conversation,
+        dialogue: Dialogue,
+        links: ActionLinks,
+    ) -> None:
         self._linking = linking
         self._conversation = conversation
         self._dialogue = dialogue
+        self._links = links
 
     def install(self, application: Application) -> None:  # type: ignore[type-arg]
         application.add_handler(CommandHandler("start", self.start))
         application.add_handler(CommandHandler(["menu", "help"], self.menu))
+        application.add_handler(CommandHandler("language", self.language))
         application.add_handler(CallbackQueryHandler(self.button))
         application.add_handler(
             ChatMemberHandler(self.membership, ChatMemberHandler.MY_CHAT_MEMBER)
@@ -83,8 +90,16 @@ class ChatHandlers:
         started = time.perf_counter()
         locale = await self._locale(update)
         view = await self._dialogue.menu(_chat(update))
-        await _reply(update, render_view(view, locale=locale))
+        await _reply(update, await self._render(view, locale))
         _log_update(update, "menu", started, screen=view.screen)
+
+    async def language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """`/language`: the languages served, as buttons."""
+        started = time.perf_counter()
+        locale = await self._locale(update)
+        view = await self._dialogue.say(_chat(update), "", Intent.LANGUAGE, locale=locale)
+        await _reply(update, await self._render(view, locale))
+        _log_update(update, "language", started, screen=view.screen)
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         started = time.perf_counter()
@@ -96,7 +111,7 @@ class ChatHandlers:
         data = _LEGACY.get(query.data, query.data)
         view = await self._dialogue.tap(_chat(update), data, locale=locale)
         await _retire(query)
-        await _reply(update, render_view(view, locale=locale))
+        await _reply(update, await self._render(view, locale))
         _log_update(update, "button", started, screen=view.screen)
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -108,7 +123,7 @@ class ChatHandlers:
         said = message.text
         intent = Intent.STOP if is_stop_word(said) else intent_of(said)
         view = await self._dialogue.say(_chat(update), said, intent, locale=locale)
-        await _reply(update, render_view(view, locale=locale))
+        await _reply(update, await self._render(view, locale))
         _log_update(update, "text", started, intent=intent, screen=view.screen)
 
     async def membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -128,6 +143,14 @@ class ChatHandlers:
                 await _reply(update, apology(locale=await self._locale(update)))
             except Exception:
                 logger.exception("could not send the apology")
+
+    async def _render(self, view: View, locale: str) -> Rendered:
+        """A view in words, with fresh links when it shows the menu."""
+        menu = view if view.current is None else view.current
+        if menu.screen is not Screen.MENU:
+            return render_view(view, locale=locale)
+        update_url, pay_url = await self._links.for_case(menu.case)
+        return render_view(view, locale=locale, update_url=update_url, pay_url=pay_url)
 
     async def _locale(self, update: Update) -> str:
         """The billing record's locale, else Telegram's language code, else the default."""

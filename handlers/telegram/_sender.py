@@ -8,17 +8,35 @@ from datetime import date, timedelta
 from telegram import Bot
 from telegram.error import Forbidden, RetryAfter
 
-from bot import ChannelBlocked, Contact, Linking, Money, RateLimited, Reason, Settings
+from bot import (
+    AgreementKind,
+    ChannelBlocked,
+    Contact,
+    Linking,
+    Money,
+    RateLimited,
+    Reason,
+    Settings,
+)
 from bot.ports import SendResult
 from handlers.telegram._keyboard import to_markup
-from messages import Rendered, first_contact
+from handlers.telegram._links import ActionLinks
+from messages import (
+    Rendered,
+    agreement_broken,
+    agreement_reminder,
+    first_contact,
+    method_updated,
+)
 
 __all__ = ["TelegramSender"]
 
 logger = logging.getLogger(__name__)
 
-UPDATE_PAYMENT = "update_payment"
-PAY = "pay"
+FIRST_CONTACT = "first_contact"
+METHOD_UPDATED = "method_updated"
+REMINDER = "agreement_reminder"
+BROKEN = "agreement_broken"
 
 
 class TelegramSender:
@@ -29,7 +47,7 @@ class TelegramSender:
 
     def __init__(self, bot: Bot, linking: Linking, settings: Settings) -> None:
         self._bot = bot
-        self._linking = linking
+        self._links = ActionLinks(linking, settings)
         self._settings = settings
 
     async def send(self, contact: Contact) -> SendResult:
@@ -46,9 +64,25 @@ class TelegramSender:
 
     async def render(self, contact: Contact) -> Rendered:
         """The words and buttons of a contact, with fresh single-use action links."""
-        if contact.template != "first_contact":
-            msg = f"contact {contact.id}: unknown template {contact.template!r}"
-            raise ValueError(msg)
+        params = contact.params
+        locale = str(params.get("locale") or self._settings.default_locale)
+        if contact.template == FIRST_CONTACT:
+            return await self._first_contact(contact, locale)
+        if contact.template == METHOD_UPDATED:
+            return method_updated(owed=bool(params.get("owed")), locale=locale)
+        if contact.template in (REMINDER, BROKEN):
+            render = agreement_reminder if contact.template == REMINDER else agreement_broken
+            return render(
+                AgreementKind(params["kind"]),
+                number=int(params["number"]),
+                amount=Money(int(params["amount_minor"]), str(params["currency"])),
+                due_on=date.fromisoformat(params["due_on"]),
+                locale=locale,
+            )
+        msg = f"contact {contact.id}: unknown template {contact.template!r}"
+        raise ValueError(msg)
+
+    async def _first_contact(self, contact: Contact, locale: str) -> Rendered:
         params = contact.params
         amount = None
         if "amount_minor" in params:
@@ -58,21 +92,10 @@ class TelegramSender:
             Reason(params["reason"]),
             amount_due=amount,
             due_on=due_on,
-            update_url=await self._url(self._settings.update_payment_url, UPDATE_PAYMENT, contact),
-            pay_url=await self._pay_url(contact, amount),
-            locale=str(params.get("locale") or self._settings.default_locale),
+            update_url=await self._links.update_url(contact.customer_id),
+            pay_url=await self._links.pay_url(contact.customer_id) if amount else None,
+            locale=locale,
         )
-
-    async def _pay_url(self, contact: Contact, amount: Money | None) -> str | None:
-        if amount is None:
-            return None
-        return await self._url(self._settings.pay_now_url, PAY, contact)
-
-    async def _url(self, template: str, purpose: str, contact: Contact) -> str | None:
-        if not template:
-            return None
-        token = await self._linking.issue_token(contact.customer_id, purpose=purpose)
-        return template.replace("{token}", token)
 
 
 def _seconds(retry_after: int | float | timedelta) -> float:

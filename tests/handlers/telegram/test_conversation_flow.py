@@ -113,14 +113,17 @@ async def test_menu_offers_the_ways_to_settle(
 
     assert menu["text"] == "Amount due: $300.00. What would you like to do?"
     assert labels(menu) == [
+        "Pay now",
         "Choose a payment plan",
         "Promise a date",
         "I already paid",
         "I dispute this",
         "I'm in financial difficulty",
+        "Language",
         "Talk to a person",
         "Stop messages",
     ]
+    assert buttons(menu)[0]["url"].startswith("https://billing.example.com/pay?token=")
 
 
 async def test_plan_is_chosen_read_and_agreed(

@@ -1,0 +1,39 @@
+"""Single-use links to billing's pages for the buttons of a message (never a raw id)."""
+
+from __future__ import annotations
+
+from bot import Case, CaseType, Linking, Settings
+
+__all__ = ["PAY", "UPDATE_PAYMENT", "ActionLinks"]
+
+UPDATE_PAYMENT = "update_payment"
+PAY = "pay"
+
+
+class ActionLinks:
+    """Makes the "update payment method" and "pay now" URLs, each with a fresh token."""
+
+    def __init__(self, linking: Linking, settings: Settings) -> None:
+        self._linking = linking
+        self._settings = settings
+
+    async def update_url(self, customer_id: str) -> str | None:
+        return await self._url(self._settings.update_payment_url, UPDATE_PAYMENT, customer_id)
+
+    async def pay_url(self, customer_id: str) -> str | None:
+        return await self._url(self._settings.pay_now_url, PAY, customer_id)
+
+    async def for_case(self, case: Case | None) -> tuple[str | None, str | None]:
+        """(update URL, pay URL) that fit a case: updating for type A, paying when owed."""
+        if case is None:
+            return None, None
+        owed = case.amount_due is not None and case.amount_due.minor > 0
+        update = await self.update_url(case.customer_id) if case.type is CaseType.A else None
+        pay = await self.pay_url(case.customer_id) if owed else None
+        return update, pay
+
+    async def _url(self, template: str, purpose: str, customer_id: str) -> str | None:
+        if not template:
+            return None
+        token = await self._linking.issue_token(customer_id, purpose=purpose)
+        return template.replace("{token}", token)

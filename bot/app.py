@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -100,10 +101,11 @@ class Runtime:
         load_catalogues()
         await self.store.start()
         self._warn_unset()
-        if self.settings.triage_every_hours > 0:
-            self._tasks.append(asyncio.create_task(self._triage_loop(), name="triage"))
-        if self.settings.watch_every_minutes > 0:
-            self._tasks.append(asyncio.create_task(self._watch_loop(), name="watch"))
+        # Both are recomputed from stored state each time, so a restart loses nothing.
+        if (hours := self.settings.triage_every_hours) > 0:
+            self._background(self._every(hours * 3600, self._triage), "triage")
+        if (minutes := self.settings.watch_every_minutes) > 0:
+            self._background(self._every(minutes * 60, self._watch), "watch")
         if self.telegram is None:
             logger.warning(
                 "TELEGRAM_BOT_TOKEN is not set: billing events are ingested and cases opened, "
@@ -114,7 +116,10 @@ class Runtime:
         if self._senders:
             senders = {sender.channel: sender for sender in self._senders}
             worker = OutboxWorker(self.store, self.clock, self.settings, senders)
-            self._tasks.append(asyncio.create_task(worker.run(self._stop), name="outbox"))
+            self._background(worker.run(self._stop), "outbox")
+
+    def _background(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        self._tasks.append(asyncio.create_task(work, name=name))
 
     def _add_callbacks(self) -> None:
         url = self.settings.billing_callback_url
@@ -127,28 +132,22 @@ class Runtime:
         self._http = httpx.AsyncClient(timeout=10.0)
         self._senders.append(BillingCallbackSender(url, secret.get_secret_value(), self._http))
 
-    async def _triage_loop(self) -> None:
-        """Sweep the book at start and then every `triage_every_hours`."""
-        period = self.settings.triage_every_hours * 3600
-        while not self._stop.is_set():
-            try:
-                today = self.clock.now().date()
-                await sweep(self.store, self.settings, self.clock, today=today, actor="triage")
-            except Exception:
-                logger.exception("triage sweep failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), period)
+    async def _triage(self) -> None:
+        today = self.clock.now().date()
+        await sweep(self.store, self.settings, self.clock, today=today, actor="triage")
 
-    async def _watch_loop(self) -> None:
-        """Reminders and broken agreements, every `watch_every_minutes`."""
-        period = self.settings.watch_every_minutes * 60
+    async def _watch(self) -> None:
+        await watch_agreements(self.store, self.clock, self.settings)
+
+    async def _every(self, seconds: float, work: Callable[[], Awaitable[None]]) -> None:
+        """Run `work` now and then every `seconds` until stopped; a failure waits a round."""
         while not self._stop.is_set():
             try:
-                await watch_agreements(self.store, self.clock, self.settings)
+                await work()
             except Exception:
-                logger.exception("agreement watch failed")
+                logger.exception("periodic %s failed", work.__name__)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), period)
+                await asyncio.wait_for(self._stop.wait(), seconds)
 
     def _warn_unset(self) -> None:
         """One line per missing secret, naming the endpoint that refuses requests without it."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -10,7 +9,6 @@ from datetime import timedelta
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -20,7 +18,7 @@ from bot import ContactStatus, Customer, OutboxWorker, Settings
 from bot._callbacks import queue_billing_event
 from handlers.billing import BillingCallbackSender, verify_canonical
 from storage import SqliteStore
-from tests.conftest import FixedClock
+from tests.conftest import FixedClock, served
 
 SECRET = "callback-secret"
 
@@ -54,16 +52,8 @@ class Receiver:
 @pytest.fixture
 async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
     receiver = Receiver()
-    server = uvicorn.Server(
-        uvicorn.Config(receiver.app, host="127.0.0.1", port=0, log_config=None)
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield receiver, f"http://127.0.0.1:{port}/settle"
-    server.should_exit = True
-    await task
+    async with served(receiver.app) as port:
+        yield receiver, f"http://127.0.0.1:{port}/settle"
 
 
 @pytest.fixture

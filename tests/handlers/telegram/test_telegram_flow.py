@@ -12,11 +12,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import uvicorn
 
 from bot import CaseStatus, ContactStatus, Settings, SystemClock, parse_event
 from bot.app import Runtime, create_app
 from handlers.emulators import TelegramEmulator
+from tests.conftest import served
 
 TOKEN = "4242:flow-test-token"
 CHAT = 1001
@@ -222,16 +222,6 @@ async def test_blocked_chat_fails_the_contact_and_marks_the_channel_unreachable(
     assert view.channel.reachable is False
 
 
-async def _serve(app: Any) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    return server, task, port
-
-
 async def test_webhook_mode_checks_the_secret_and_completes_the_link(
     settings: Settings, emulator: TelegramEmulator
 ) -> None:
@@ -245,8 +235,7 @@ async def test_webhook_mode_checks_the_secret_and_completes_the_link(
         telegram_secret_token=SecretStr("s3cret-header"),
     )
     runtime = Runtime.build(tuned, clock=SystemClock())
-    server, task, port = await _serve(create_app(runtime))
-    try:
+    async with served(create_app(runtime)) as port:
         await runtime.telegram.bot.set_webhook(  # type: ignore[union-attr]
             f"http://127.0.0.1:{port}/telegram", secret_token="s3cret-header"
         )
@@ -254,9 +243,6 @@ async def test_webhook_mode_checks_the_secret_and_completes_the_link(
         await _link(runtime, emulator)
         await emulator.wait_for("sendMessage", chat_id=CHAT, count=2, timeout=10)
         forged = await _post_without_secret(port)
-    finally:
-        server.should_exit = True
-        await task
 
     assert [d.status for d in emulator.deliveries()] == [200]
     assert forged == 403

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot._agreements import Agreement
 from bot.ports import CaseView
 
 __all__ = ["case_detail", "case_rows", "case_table"]
@@ -33,6 +34,7 @@ def _row(view: CaseView, *, full: bool) -> dict[str, Any]:
         row["invoices"] = [_invoice(invoice) for invoice in view.invoices]
         row["contacts"] = [_contact(contact) for contact in view.contacts]
         row["history"] = [_audit(record) for record in view.audit]
+        row["agreements"] = [_agreement(agreement) for agreement in view.agreements]
         row["channel"] = (
             None
             if view.channel is None
@@ -67,6 +69,29 @@ def _contact(contact: Any) -> dict[str, Any]:
         "sent_at": None if contact.sent_at is None else contact.sent_at.isoformat(),
         "attempts": contact.attempts,
         "error": contact.last_error,
+    }
+
+
+def _agreement(agreement: Agreement) -> dict[str, Any]:
+    return {
+        "id": agreement.id,
+        "kind": agreement.kind.value,
+        "total": str(agreement.total.to_decimal()),
+        "currency": agreement.total.currency,
+        "accepted_at": agreement.accepted_at.isoformat(),
+        "channel": agreement.channel,
+        "locale": agreement.locale,
+        "terms_version": agreement.terms_version,
+        "terms_hash": agreement.terms_hash,
+        "items": [
+            {
+                "number": i.number,
+                "due_on": i.due_on.isoformat(),
+                "amount": str(i.amount.to_decimal()),
+            }
+            for i in agreement.items
+        ],
+        "terms_text": agreement.terms_text,
     }
 
 
@@ -131,6 +156,13 @@ def case_detail(view: CaseView) -> str:
             f"  {c['due_at'][:19]}  {c['channel']}  {c['template']}  {c['status']}"
             f"  attempts {c['attempts']}"
             for c in row["contacts"]
+        ),
+        "agreements:",
+        *(
+            f"  {a['id']}  {a['kind']}  {a['total']} {a['currency']}"
+            f"  accepted {a['accepted_at'][:19]}  in {len(a['items'])} payment(s),"
+            f" first due {a['items'][0]['due_on']}"
+            for a in row["agreements"]
         ),
         "history:",
         *(f"  {a['at'][:19]}  {a['actor']}  {a['action']}: {a['reason']}" for a in row["history"]),

@@ -124,6 +124,7 @@ class CaseView:
     audit: tuple[AuditRecord, ...]
     contacts: tuple[Contact, ...]
     channel: ChannelLink | None
+    agreements: tuple[Agreement, ...] = ()
 
 
 class Tx(Protocol):

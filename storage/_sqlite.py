@@ -23,6 +23,7 @@ from bot.ports import BatchResult, CaseView, Clock, ImportedInvoice, StoredEvent
 from storage._codec import write_time
 from storage._migrate import migrations
 from storage._rows import (
+    to_agreement,
     to_audit,
     to_case,
     to_contact,
@@ -241,6 +242,15 @@ class SqliteStore:
             "SELECT * FROM channel_links WHERE customer_id = ? AND channel = 'telegram'",
             customer_id,
         )
+        agreements = []
+        for agreement in await self._rows(
+            "SELECT * FROM agreements WHERE case_id = ? ORDER BY id", case_id
+        ):
+            items = await self._rows(
+                "SELECT * FROM agreement_items WHERE agreement_id = ? ORDER BY number",
+                agreement["id"],
+            )
+            agreements.append(to_agreement(agreement, items))
         return CaseView(
             case=to_case(row, invoices),
             customer=to_customer(customer[0]),
@@ -248,6 +258,7 @@ class SqliteStore:
             audit=tuple(to_audit(r) for r in audit),
             contacts=tuple(to_contact(r) for r in contacts),
             channel=to_link(link[0]) if link else None,
+            agreements=tuple(agreements),
         )
 
     async def list_cases(self, *, open_only: bool = False) -> list[CaseView]:

@@ -299,3 +299,25 @@ async def test_retry_is_asked_of_billing_once_a_day(
     billing = [c.template for c in await store.list_contacts() if c.channel == "billing"]
     assert (first.screen, second.screen) == (Screen.RETRY_REQUESTED, Screen.RETRY_REQUESTED)
     assert billing == ["retry_requested"]
+
+
+async def test_case_view_shows_the_agreement_word_for_word(
+    dialogue: Dialogue, store: SqliteStore
+) -> None:
+    from bot._render import case_rows
+
+    plan = await _tap(
+        dialogue, await _tap(dialogue, await dialogue.menu(CHAT), "plans"), "plan", "2"
+    )
+    await _tap(dialogue, plan, "agree", "plan")
+
+    view = (await store.list_cases())[0]
+    row = case_rows([view], full=True)[0]["agreements"][0]
+    assert (row["kind"], row["total"], [i["amount"] for i in row["items"]]) == (
+        "plan",
+        "300.00",
+        ["150.00", "150.00"],
+    )
+    assert row["terms_text"] == (
+        "plan 300.00 USD (en)\n1: 2024-03-11 150.00 USD\n2: 2024-04-11 150.00 USD"
+    )

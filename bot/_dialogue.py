@@ -22,6 +22,7 @@ from bot._cases import request_retry
 from bot._chat_state import ChatState, Step
 from bot._contact import TELEGRAM
 from bot._conversation import opt_out
+from bot._errors import InvalidInput
 from bot._model import Case, CaseStatus, CaseType, Customer
 from bot._money import Money
 from bot._plan_policy import PlanPolicy
@@ -266,9 +267,36 @@ class _Turn:
         if (agreed := await self._agreed()) is not None:
             return agreed
         today = self._today()
-        dates = tuple((key, _promise_date(key, today)) for key in PROMISE_CHOICES)
+        last = self._last_promise_day()
+        dates = tuple(
+            (key, day) for key in PROMISE_CHOICES if (day := _promise_date(key, today)) <= last
+        )
         version = await self._step(Step.PROMISES)
-        return View(Screen.PROMISES, version, case=self.case, promise_dates=dates)
+        return View(
+            Screen.PROMISES, version, case=self.case, promise_dates=dates, last_promise_day=last
+        )
+
+    def _last_promise_day(self) -> date:
+        return self._today() + timedelta(days=self.d._settings.promise_max_days)
+
+    async def _promise_on(self, day: date) -> View:
+        """A date the customer typed for a promise, inside the allowed window."""
+        if not self._today() < day <= self._last_promise_day() or self.case is None:
+            return await self._misunderstood()
+        version = await self._step(Step.PROMISE, {"due_on": day.isoformat()})
+        item = _promise_item(self.case, self.state.data)
+        return View(Screen.PROMISE, version, case=self.case, promise=item)
+
+    async def _promise_part(self, amount: Money) -> View:
+        """A smaller amount the customer typed for the promise on the table."""
+        assert self.case is not None
+        due = self.case.amount_due
+        if due is None or amount.currency != due.currency or not 0 < amount.minor < due.minor:
+            return await self._misunderstood()
+        data = {**self.state.data, "amount_minor": amount.minor}
+        version = await self._step(Step.PROMISE, data)
+        item = _promise_item(self.case, self.state.data)
+        return View(Screen.PROMISE, version, case=self.case, promise=item)
 
     async def _promise(self, arg: str, locale: str) -> View:
         if arg not in PROMISE_CHOICES or self.case is None:
@@ -368,6 +396,8 @@ class _Turn:
             return await self._ask_reference(day) if day else await self._misunderstood()
         if self.state.step is Step.PAID_REFERENCE and intent is None and self.case is not None:
             return await self._note_paid(text)
+        if intent is None and (typed := await self._typed(text)) is not None:
+            return typed
         if intent in _ESCALATING:
             return await self._escalate(intent.value, locale, text)
         if intent is Intent.LANGUAGE:
@@ -379,6 +409,17 @@ class _Turn:
             return await self._misunderstood()
         view: View = await handler(self, "", locale)
         return view
+
+    async def _typed(self, text: str) -> View | None:
+        """A date or an amount typed while choosing or confirming a promise."""
+        if self.state.step is Step.PROMISES and (day := _typed_date(text)) is not None:
+            return await self._promise_on(day)
+        due = self.case.amount_due if self.case else None
+        if self.state.step is Step.PROMISE and due is not None:
+            amount = _typed_amount(text, due.currency)
+            if amount is not None:
+                return await self._promise_part(amount)
+        return None
 
     async def _misunderstood(self) -> View:
         count = self.state.misunderstood + 1
@@ -455,12 +496,22 @@ def _month_end(day: date) -> date:
 
 
 def _promise_item(case: Case, data: dict[str, Any]) -> Instalment:
-    assert case.amount_due is not None
-    return Instalment(1, date.fromisoformat(data["due_on"]), case.amount_due)
+    """The promise on the table: the full amount due, or the part the customer typed."""
+    assert case.amount_due is not None  # a case with a promise has an amount due
+    amount = case.amount_due
+    if "amount_minor" in data:
+        amount = Money(int(data["amount_minor"]), amount.currency)
+    return Instalment(1, date.fromisoformat(data["due_on"]), amount)
 
 
 def _read_date(text: str, today: date) -> date | None:
-    """A payment date as customers type it: 2024-03-01, 1.3.2024, 1/3/2024; not in the future."""
+    """A past payment date as customers type it: 2024-03-01, 1.3.2024, 1/3/2024."""
+    found = _typed_date(text)
+    return found if found and today - timedelta(days=366) <= found <= today else None
+
+
+def _typed_date(text: str) -> date | None:
+    """A date typed year first (2024-03-01) or day first (1.3.2024, 1/3/2024)."""
     cleaned = text.strip().replace(".", "/").replace("-", "/")
     parts = cleaned.split("/")
     if len(parts) != 3 or not all(part.isdigit() for part in parts):
@@ -468,7 +519,17 @@ def _read_date(text: str, today: date) -> date | None:
     numbers = [int(part) for part in parts]
     year, month, day = numbers if len(parts[0]) == 4 else (numbers[2], numbers[1], numbers[0])
     try:
-        found = date(year, month, day)
+        return date(year, month, day)
     except ValueError:
         return None
-    return found if today - timedelta(days=366) <= found <= today else None
+
+
+def _typed_amount(text: str, currency: str) -> Money | None:
+    """An amount as customers type it ("100", "100.50", "100,50", "1 000"), or None."""
+    cleaned = text.strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
+    if cleaned.count(".") > 1:
+        return None
+    try:
+        return Money.parse(cleaned, currency)
+    except InvalidInput:
+        return None

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
 
     # Minutes between checks of agreements (reminders, payments, broken ones); 0: never.
     watch_every_minutes: float = Field(default=15.0, ge=0)
+    # How far ahead a customer may promise to pay, in days.
+    promise_max_days: int = Field(default=30, ge=1, le=365)
     # Days after a plan's or promise's due date before it counts as broken.
     agreement_grace_days: int = Field(default=3, ge=0)
 

@@ -69,6 +69,7 @@ class View:
     plan: PaymentPlan | None = None
     promise_dates: tuple[tuple[str, date], ...] = ()
     promise: Instalment | None = None
+    last_promise_day: date | None = None
     agreement: Agreement | None = None
     escalation: str | None = None
     languages: tuple[str, ...] = ()

@@ -38,6 +38,8 @@ PLAN_LINE = N_("{number}. {date}: {amount}")
 PLAN_CONFIRM = N_("Tap I agree to confirm, or Back to choose another plan.")
 PLAN_AGREED = N_("Thank you, your plan is set. We'll remind you the day before each payment.")
 PROMISES = N_("When can you pay {amount}?")
+PROMISE_TYPE_DATE = N_("You can also type a date, up to {date}.")
+PROMISE_PART = N_("Paying only part of it by then? Type the amount.")
 PROMISE = N_("You'll pay {amount} by {date}. Tap I agree to confirm.")
 PROMISE_MADE = N_(
     "Thank you, we've noted that you'll pay {amount} by {date}. We'll remind you the day before."

@@ -210,12 +210,16 @@ class _Screen:
         )
         back = ((self.button(s.BACK_BUTTON, "menu"),),)
         text = self.text(s.PROMISES, amount=self.money(case.amount_due))
+        if self.view.last_promise_day is not None:
+            last = _date(self.view.last_promise_day, self.locale, self.language)
+            text = "\n\n".join([text, self.text(s.PROMISE_TYPE_DATE, date=last)])
         return Rendered(text, (*rows, *back, *self.footer()))
 
     def _promise(self) -> Rendered:
         item = self.view.promise
         assert item is not None
         text = self.text(s.PROMISE, amount=self.money(item.amount), date=self._day(item))
+        text = "\n\n".join([text, self.text(s.PROMISE_PART)])
         rows = (
             (self.button(s.AGREE_BUTTON, "agree", "promise"),),
             (self.button(s.BACK_BUTTON, "promises"),),

@@ -321,3 +321,49 @@ async def test_case_view_shows_the_agreement_word_for_word(
     assert row["terms_text"] == (
         "plan 300.00 USD (en)\n1: 2024-03-11 150.00 USD\n2: 2024-04-11 150.00 USD"
     )
+
+
+async def test_a_typed_date_inside_the_window_makes_the_promise(dialogue: Dialogue) -> None:
+    promises = await _tap(dialogue, await dialogue.menu(CHAT), "promises")
+
+    promise = await dialogue.say(CHAT, "20.03.2024", None, locale="en")
+
+    assert promises.last_promise_day == date(2024, 4, 3)
+    assert promise.screen is Screen.PROMISE
+    assert promise.promise is not None
+    assert promise.promise.due_on == date(2024, 3, 20)
+
+
+@pytest.mark.parametrize("typed", ["05.04.2024", "01.03.2024", "31.02.2024"])
+async def test_a_typed_date_outside_the_window_is_not_taken(
+    dialogue: Dialogue, typed: str
+) -> None:
+    await _tap(dialogue, await dialogue.menu(CHAT), "promises")
+
+    view = await dialogue.say(CHAT, typed, None, locale="en")
+
+    assert view.screen is Screen.MISUNDERSTOOD
+
+
+async def test_a_typed_part_amount_is_promised_and_agreed(dialogue: Dialogue) -> None:
+    promises = await _tap(dialogue, await dialogue.menu(CHAT), "promises")
+    full = await _tap(dialogue, promises, "promise", "7d")
+
+    part = await dialogue.say(CHAT, "120,50", None, locale="en")
+    made = await _tap(dialogue, part, "agree", "promise")
+
+    assert full.promise is not None
+    assert part.promise is not None
+    assert (str(full.promise.amount), str(part.promise.amount)) == ("300.00 USD", "120.50 USD")
+    assert made.agreement is not None
+    assert str(made.agreement.total) == "120.50 USD"
+
+
+@pytest.mark.parametrize("typed", ["300.00", "0", "1000", "12.345"])
+async def test_a_part_amount_must_be_less_than_what_is_due(dialogue: Dialogue, typed: str) -> None:
+    promises = await _tap(dialogue, await dialogue.menu(CHAT), "promises")
+    await _tap(dialogue, promises, "promise", "7d")
+
+    view = await dialogue.say(CHAT, typed, None, locale="en")
+
+    assert view.screen is Screen.MISUNDERSTOOD

@@ -193,8 +193,13 @@ async def test_promise_by_the_end_of_the_month(
     promise = await chat.tap(promises, "By the end of the month (Mar 31, 2024)")
     made = await chat.tap(promise, "I agree")
 
-    assert promises["text"] == "When can you pay $300.00?"
-    assert promise["text"] == "You'll pay $300.00 by Mar 31, 2024. Tap I agree to confirm."
+    assert promises["text"] == (
+        "When can you pay $300.00?\n\nYou can also type a date, up to Apr 3, 2024."
+    )
+    assert promise["text"] == (
+        "You'll pay $300.00 by Mar 31, 2024. Tap I agree to confirm.\n\n"
+        "Paying only part of it by then? Type the amount."
+    )
     assert made["text"] == (
         "Thank you, we've noted that you'll pay $300.00 by Mar 31, 2024. "
         "We'll remind you the day before."

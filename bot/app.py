@@ -92,7 +92,13 @@ class Runtime:
             languages = tuple(sorted(catalogue_languages()))
             dialogue = Dialogue(store, clock, settings, policy, render_terms, languages=languages)
             links = ActionLinks(runtime.linking, settings)
-            handlers = ChatHandlers(runtime.linking, runtime.conversation, dialogue, links)
+            handlers = ChatHandlers(
+                runtime.linking,
+                runtime.conversation,
+                dialogue,
+                links,
+                default_locale=settings.default_locale,
+            )
             handlers.install(runtime.telegram)
         runtime._add_callbacks()
         return runtime

@@ -55,11 +55,14 @@ class ChatHandlers:
         conversation: Conversation,
         dialogue: Dialogue,
         links: ActionLinks,
+        *,
+        default_locale: str = "en",
     ) -> None:
         self._linking = linking
         self._conversation = conversation
         self._dialogue = dialogue
         self._links = links
+        self._default_locale = default_locale
 
     def install(self, application: Application) -> None:  # type: ignore[type-arg]
         application.add_handler(CommandHandler("start", self.start))
@@ -153,10 +156,11 @@ class ChatHandlers:
         return render_view(view, locale=locale, update_url=update_url, pay_url=pay_url)
 
     async def _locale(self, update: Update) -> str:
-        """The billing record's locale, else Telegram's language code, else the default."""
+        """The customer's choice, else the billing record's, else Telegram's, else the default."""
         stored = await self._conversation.locale_of(_chat(update))
         user = update.effective_user
-        return resolve_locale(stored or (user.language_code if user else None))
+        telegram = user.language_code if user else None
+        return resolve_locale(stored or telegram, default=self._default_locale)
 
 
 async def _retire(query: CallbackQuery) -> None:

@@ -159,6 +159,8 @@ def test_migrate_twice_reports_up_to_date(runner: CliRunner) -> None:
         ("SETTLE_PORT", "eighty"),
         ("SETTLE_LOG_LEVEL", "LOUD"),
         ("SETTLE_SUBSTANTIAL_MIN_AMOUNT", "USD=abc"),
+        ("SETTLE_DEFAULT_TIMEZONE", "Mars/Base"),
+        ("SETTLE_DEFAULT_LOCALE", "xx_YY"),
     ],
 )
 def test_bad_setting_names_the_variable(runner: CliRunner, name: str, value: str) -> None:

@@ -203,8 +203,12 @@ def import_(
         sys.exit(1)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _import_line(summary: Any) -> str:
-    rows = f"{summary.rows} row" + ("" if summary.rows == 1 else "s")
+    rows = _count(summary.rows, "row")
     superseded = (
         f", {summary.superseded} replaced by a later row for the same invoice"
         if summary.superseded
@@ -213,30 +217,29 @@ def _import_line(summary: Any) -> str:
     return (
         f"{rows}: {summary.imported} imported ({summary.written} new or changed, "
         f"{summary.unchanged} unchanged{superseded}), {summary.failed} failed; "
-        f"book: {summary.overdue} overdue invoices, {summary.cases_opened} cases opened; "
+        f"book: {_count(summary.overdue, 'overdue invoice')}, "
+        f"{_count(summary.cases_opened, 'case')} opened; "
         f"{summary.seconds:.1f} s"
     )
 
 
 @main.command()
-@click.option(
-    "--as-of",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="The date the book stands on (default: today).",
-)
-def triage(as_of: Any) -> None:
-    """Sweep the book: age open invoices past due, open type C cases where substantial."""
+def triage() -> None:
+    """Sweep the book today: age open invoices past due, open type C cases where substantial.
+
+    `settle serve` does this at start and every SETTLE_TRIAGE_EVERY_HOURS. To move a
+    replayed export forward, import it again with a later --as-of instead.
+    """
     from bot import sweep
 
     async def work(settings: Settings, store: Store) -> Any:
         clock = SystemClock()
-        today = as_of.date() if as_of else clock.now().date()
-        return await sweep(store, settings, clock, today=today, actor="triage")
+        return await sweep(store, settings, clock, today=clock.now().date(), actor="triage")
 
     result = _run(work, existing=True)
     click.echo(
-        f"{result.aged} invoices became overdue; {result.overdue} overdue in all, "
-        f"{result.substantial} substantial, {len(result.opened)} cases opened"
+        f"{_count(result.aged, 'invoice')} became overdue; {result.overdue} overdue in all, "
+        f"{result.substantial} substantial, {_count(len(result.opened), 'case')} opened"
     )
 
 

@@ -68,6 +68,11 @@ async def _unpause(tx: Tx, case: Case, now: datetime) -> None:
     await tx.audit(AuditRecord(now, "watch", "escalated", reason, case.id, case.customer_id))
 
 
+_QUIET = frozenset(
+    {CaseStatus.OPTED_OUT, CaseStatus.ESCALATED, CaseStatus.PAUSED, CaseStatus.CLOSED}
+)
+
+
 class _Watch:
     def __init__(
         self,
@@ -127,7 +132,14 @@ class _Watch:
             "locale": self.customer.language or self.agreement.locale,
         }
 
+    @property
+    def _quiet(self) -> bool:
+        """No automated message: opted out, disputed or in hardship (rules 6, 9, 10), paused."""
+        return self.case.status in _QUIET
+
     async def _remind(self, number: int, key: str) -> None:
+        if self._quiet:
+            return
         queued = await self.tx.enqueue(
             customer_id=self.customer.id,
             case_id=self.case.id,
@@ -143,7 +155,8 @@ class _Watch:
     async def _break(self, number: int) -> None:
         assert self.agreement.id is not None
         await self.tx.set_item_status(self.agreement.id, number, "missed")
-        await self.tx.update_case(self.case.id, status=CaseStatus.CONTACTING)
+        if not self._quiet:
+            await self.tx.update_case(self.case.id, status=CaseStatus.CONTACTING)
         reason = f"{self.agreement.kind} broken: payment {number} not made within the grace period"
         detail = {"agreement": self.agreement.id, "number": number}
         await self.tx.audit(
@@ -151,15 +164,8 @@ class _Watch:
                 self.now, "watch", "broken", reason, self.case.id, self.customer.id, detail
             )
         )
-        await self.tx.enqueue(
-            customer_id=self.customer.id,
-            case_id=self.case.id,
-            channel=TELEGRAM,
-            template=BROKEN,
-            params=self._params(number),
-            due_at=self.now,
-            dedupe_key=f"agreement:{self.agreement.id}:broken",
-        )
+        if not self._quiet:
+            await self._tell_broken(number)
         await queue_billing_event(
             self.tx,
             kind=f"{self.agreement.kind}_broken",
@@ -170,3 +176,14 @@ class _Watch:
             body=agreement_payload(self.agreement),
         )
         self.result.broken.append(self.agreement.id)
+
+    async def _tell_broken(self, number: int) -> None:
+        await self.tx.enqueue(
+            customer_id=self.customer.id,
+            case_id=self.case.id,
+            channel=TELEGRAM,
+            template=BROKEN,
+            params=self._params(number),
+            due_at=self.now,
+            dedupe_key=f"agreement:{self.agreement.id}:broken",
+        )

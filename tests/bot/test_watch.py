@@ -5,7 +5,16 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from bot import CaseStatus, Dialogue, Ingest, PlanPolicy, Settings, button_data, parse_event
+from bot import (
+    CaseStatus,
+    Dialogue,
+    Ingest,
+    Intent,
+    PlanPolicy,
+    Settings,
+    button_data,
+    parse_event,
+)
 from bot._watch import watch_agreements
 from storage import SqliteStore
 from tests.bot.test_dialogue import CHAT, _overdue_case, terms
@@ -155,3 +164,18 @@ async def test_already_paid_and_the_payment_arrives_closes_the_case(
 
     assert result.unpaused == []
     assert (await store.list_cases())[0].case.status is CaseStatus.CLOSED
+
+
+async def test_a_dispute_after_the_plan_silences_its_reminders(
+    store: SqliteStore, clock: FixedClock, settings: Settings
+) -> None:
+    await _plan_of_three(store, clock, settings)
+    owed = settings.model_copy(update={"substantial_min_amount": {"USD": "100"}})
+    dialogue = Dialogue(store, clock, owed, PlanPolicy.load(None), terms)
+    await dialogue.say(CHAT, "this is not mine", Intent.DISPUTE, locale="en")
+    _at(clock, "2024-03-10T09:00:00+01:00")
+
+    result = await watch_agreements(store, clock, settings)
+
+    assert result.reminded == []
+    assert ("telegram", "agreement_reminder") not in await _templates(store)

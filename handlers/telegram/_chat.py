@@ -113,6 +113,8 @@ class ChatHandlers:
         locale = await self._locale(update)
         data = _LEGACY.get(query.data, query.data)
         view = await self._dialogue.tap(_chat(update), data, locale=locale)
+        if data.startswith("language:"):
+            locale = await self._locale(update)  # the customer has just chosen another
         await _retire(query)
         await _reply(update, await self._render(view, locale))
         _log_update(update, "button", started, screen=view.screen)

@@ -137,24 +137,35 @@ async def thank_for_method(tx: Tx, case: Case, *, now: datetime) -> None:
     link = await tx.channel_of(case.customer_id, TELEGRAM)
     if link is None or not link.reachable or await tx.is_opted_out(case.customer_id):
         return
+    customer = await tx.get_customer(case.customer_id)
+    params: dict[str, Any] = {"owed": case.amount_due is not None and case.amount_due.minor > 0}
+    if customer is not None and customer.language:
+        params["locale"] = customer.language
     await tx.enqueue(
         customer_id=case.customer_id,
         case_id=case.id,
         channel=TELEGRAM,
         template=METHOD_UPDATED,
-        params={"owed": case.amount_due is not None and case.amount_due.minor > 0},
+        params=params,
         due_at=now,
         dedupe_key=f"case:{case.id}:{METHOD_UPDATED}:{now.date().isoformat()}",
     )
 
 
-async def request_retry(tx: Tx, case: Case, *, now: datetime, actor: str) -> bool:
-    """Ask billing to charge the fixed method again; once a day per case. Whether asked."""
-    before = await tx.count_contacts(f"settle:retry_requested:{case.id}:{now.date()}")
+async def request_retry(
+    tx: Tx, case: Case, *, now: datetime, actor: str, cause: str | None = None
+) -> bool:
+    """Ask billing to charge again; whether asked (not asked twice for the same cause).
+
+    The customer's own requests count once a day; a method update is a cause of its own,
+    so a card fixed after a retry the customer asked for the same day is retried again.
+    """
+    key = f"{case.id}:{cause or now.date()}"
+    before = await tx.count_contacts(f"settle:retry_requested:{key}")
     await queue_billing_event(
         tx,
         kind="retry_requested",
-        key=f"{case.id}:{now.date()}",
+        key=key,
         customer_id=case.customer_id,
         case_id=case.id,
         now=now,

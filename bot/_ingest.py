@@ -251,7 +251,8 @@ class _Apply:
         await thank_for_method(self.tx, case, now=self.now)
         if case.amount_due is not None and case.amount_due.minor > 0:
             # Fixed, with money still due: billing is asked to try the charge again.
-            await request_retry(self.tx, case, now=self.now, actor=self.actor)
+            cause = f"method:{self.event.id}"
+            await request_retry(self.tx, case, now=self.now, actor=self.actor, cause=cause)
             self.result.updated.append(case.id)
             return
         await self._close_without_debt(case.id, customer_id)

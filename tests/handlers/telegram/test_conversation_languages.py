@@ -34,6 +34,8 @@ FSI, PDI = "\u2068", "\u2069"
 # The fixture clock is 2024-03-04 10:00 UTC, 05:00 in the customer's New York.
 FIRST_DUE, SECOND_DUE, THIRD_DUE = date(2024, 3, 11), date(2024, 4, 11), date(2024, 5, 11)
 IN_3_DAYS, IN_A_WEEK, MONTH_END = date(2024, 3, 7), date(2024, 3, 11), date(2024, 3, 31)
+# The last day a customer may type for a promise: today plus the 30-day window.
+LAST_PROMISE_DAY = date(2024, 4, 3)
 # 300.00 split two to six ways, in minor units.
 FIRST_PAYMENTS = {2: 15000, 3: 10000, 4: 7500, 5: 6000, 6: 5000}
 REFERENCE = "BANK-REF-99"
@@ -71,7 +73,9 @@ class Words:
     in_3_days: str
     in_a_week: str
     month_end: str
+    type_date: str
     promise_screen: str
+    promise_part: str
     promise_made: str
     terms_promise: str
     ask_paid_date: str
@@ -129,7 +133,9 @@ ENGLISH = Words(
     in_3_days="In 3 days ({date})",
     in_a_week="In a week ({date})",
     month_end="By the end of the month ({date})",
+    type_date="You can also type a date, up to {date}.",
     promise_screen="You'll pay {amount} by {date}. Tap I agree to confirm.",
+    promise_part="Paying only part of it by then? Type the amount.",
     promise_made=(
         "Thank you, we've noted that you'll pay {amount} by {date}. We'll remind you the day "
         "before."
@@ -184,7 +190,9 @@ HEBREW = Words(
     in_3_days="בעוד 3 ימים ({date})",
     in_a_week="בעוד שבוע ({date})",
     month_end="עד סוף החודש ({date})",
+    type_date="אפשר גם לכתוב תאריך, עד {date}.",
     promise_screen='תשלמו {amount} עד {date}. אם זה מתאים לכם, לחצו על "אישור".',
+    promise_part="אם עד אז תשלמו רק חלק מהסכום, כתבו כמה תשלמו.",
     promise_made="תודה, רשמנו שתשלמו {amount} עד {date}. נזכיר לכם יום לפני.",
     terms_promise="התחייבות לשלם {amount} עד {date}, שסוכמה בצ'אט הזה.",
     ask_paid_date=(
@@ -236,9 +244,11 @@ RUSSIAN = Words(
     in_3_days="Через 3 дня ({date})",
     in_a_week="Через неделю ({date})",
     month_end="До конца месяца ({date})",
+    type_date="Можно также написать дату — до {date} включительно.",
     promise_screen=(
         "Не позднее {date} вы оплатите {amount}. Нажмите «Подтверждаю», если всё верно."
     ),
+    promise_part="Если к этому сроку вы оплатите только часть, напишите сумму.",
     promise_made=(
         "Спасибо, мы записали: не позднее {date} вы оплатите {amount}. Мы напомним вам накануне."
     ),
@@ -298,7 +308,9 @@ ARABIC = Words(
     in_3_days="بعد 3 أيام ({date})",
     in_a_week="بعد أسبوع ({date})",
     month_end="بحلول نهاية الشهر ({date})",
+    type_date="يمكنك أيضًا كتابة تاريخ آخر، على ألا يتجاوز {date}.",
     promise_screen="ستدفع {amount} بحلول {date}. اضغط على «أوافق» للتأكيد.",
+    promise_part="هل ستدفع جزءًا من المبلغ فقط بحلول ذلك الموعد؟ اكتب المبلغ.",
     promise_made="شكرًا لك، سجّلنا أنك ستدفع {amount} بحلول {date}. سنذكّرك قبل الموعد بيوم.",
     terms_promise="وعد بدفع {amount} بحلول {date}، تم الاتفاق عليه في هذه المحادثة.",
     ask_paid_date="شكرًا لإبلاغنا. متى دفعت؟ اختر يومًا، أو اكتب التاريخ، مثلًا 01.03.2024.",
@@ -446,7 +458,10 @@ async def test_promise_by_the_end_of_the_month_in_the_customers_language(
     made = await chat.tap(promise, words.agree)
 
     amount, day = words.money(30000), words.day(MONTH_END)
-    assert promises["text"] == words.promises.format(amount=amount)
+    last_day = words.day(LAST_PROMISE_DAY)
+    assert promises["text"] == "\n\n".join(
+        [words.promises.format(amount=amount), words.type_date.format(date=last_day)]
+    )
     assert labels(promises) == [
         words.in_3_days.format(date=words.day(IN_3_DAYS)),
         words.in_a_week.format(date=words.day(IN_A_WEEK)),
@@ -455,7 +470,9 @@ async def test_promise_by_the_end_of_the_month_in_the_customers_language(
         words.person,
         words.stop,
     ]
-    assert promise["text"] == words.promise_screen.format(amount=amount, date=day)
+    assert promise["text"] == "\n\n".join(
+        [words.promise_screen.format(amount=amount, date=day), words.promise_part]
+    )
     assert made["text"] == words.promise_made.format(amount=amount, date=day)
     assert [(a.kind, a.terms_text) for a in await _agreements(runtime)] == [
         ("promise", words.terms_promise.format(amount=amount, date=day))

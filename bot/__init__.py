@@ -46,6 +46,7 @@ from bot._settings import Settings
 from bot._sweep import SweepResult, sweep
 from bot._triage import Verdict, judge
 from bot._views import Intent, Screen, TermsRenderer, View, button_data, read_button
+from bot._watch import WatchResult, watch_agreements
 
 __all__ = [
     "Agreement",
@@ -95,6 +96,7 @@ __all__ = [
     "TermsRenderer",
     "Verdict",
     "View",
+    "WatchResult",
     "build_plan",
     "button_data",
     "currency_exponent",
@@ -106,4 +108,5 @@ __all__ = [
     "split_largest_remainder",
     "sweep",
     "upfront_share",
+    "watch_agreements",
 ]

@@ -1,7 +1,7 @@
 """The ASGI app: billing webhooks, the Telegram webhook, health and metrics, in one process.
 
-The lifespan connects storage, starts the Telegram application and the outbox
-worker, and stops them in reverse order.
+The lifespan connects storage, starts the Telegram application, the outbox worker and the
+periodic jobs (the triage sweep, the agreement watch), and stops them in reverse order.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from telegram.ext import Application
 from bot import (
     ConfigurationError,
     Conversation,
+    Dialogue,
     Ingest,
     Linking,
     OutboxWorker,
@@ -31,10 +32,9 @@ from bot import (
     Settings,
     SystemClock,
     sweep,
+    watch_agreements,
 )
-from bot._dialogue import Dialogue
 from bot._metrics import Metrics
-from bot._watch import watch_agreements
 from bot.ports import Clock, Sender, Store
 from handlers.billing import BillingCallbackSender, billing_routes
 from handlers.telegram import (

@@ -178,3 +178,4 @@ class Contact:
     sent_at: datetime | None = None
     channel_message_id: str | None = None
     last_error: str | None = None
+    held_rule: str | None = None  # the contact-policy rule that holds it back, if any

@@ -14,7 +14,14 @@ from typing import Any, TypeVar
 import click
 from pydantic import ValidationError
 
-from bot import ConfigurationError, InvalidInput, NotFound, Settings, SystemClock
+from bot import (
+    ConfigurationError,
+    ContactStatus,
+    InvalidInput,
+    NotFound,
+    Settings,
+    SystemClock,
+)
 from bot._render import case_detail, case_rows, case_table
 from bot.ports import Store
 
@@ -297,6 +304,32 @@ def link(customer_id: str) -> None:
         return await linking.deep_link(customer_id, bot_username=username)
 
     click.echo(_run(work, existing=True))
+
+
+@main.command()
+@click.option(
+    "--status",
+    type=click.Choice([s.value for s in ContactStatus]),
+    help="Only contacts in this state (queued ones held by the policy show the rule).",
+)
+def outbox(status: str | None) -> None:
+    """List the outbox: queued (and held, with the rule and when), sent, failed and dead."""
+
+    async def work(settings: Settings, store: Store) -> Any:
+        return await store.list_contacts(status=ContactStatus(status) if status else None)
+
+    contacts = _run(work, existing=True)
+    if not contacts:
+        click.echo("the outbox is empty" if status is None else f"no {status} contacts")
+    for c in contacts:
+        state = c.status.value
+        if c.status is ContactStatus.QUEUED and c.held_rule:
+            state = f"held ({c.held_rule})"
+        when = (c.sent_at or c.due_at).isoformat(timespec="seconds")
+        click.echo(
+            f"{c.id:>6}  {c.channel:<8}  {c.template:<20}  {state:<22}  {when}  "
+            f"case {c.case_id or '-'}  attempts {c.attempts}  {c.last_error or ''}".rstrip()
+        )
 
 
 @main.command()

@@ -234,6 +234,10 @@ class Tx(Protocol):
 
     async def audit(self, record: AuditRecord) -> None: ...
 
+    async def sent_on_case(self, case_id: int, *, since: datetime) -> list[datetime]:
+        """When the case's customer messages were sent, from `since` on (the frequency cap)."""
+        ...
+
     async def count_contacts(self, dedupe_key: str) -> int:
         """How many contacts carry this dedupe key (0 or 1)."""
         ...
@@ -330,6 +334,10 @@ class Store(Protocol):
         error: str | None = None,
         retry_at: datetime | None = None,
     ) -> None: ...
+
+    async def hold_contact(self, contact_id: int, *, until: datetime, rule: str) -> None:
+        """Put a claimed contact back until the policy allows it; the attempt does not count."""
+        ...
 
     async def release_stale(self, *, before: datetime) -> int:
         """Put back contacts left `sending` by a process that died; how many."""

@@ -132,6 +132,7 @@ def to_contact(row: Row) -> Contact:
         sent_at=_time(row["sent_at"]),
         channel_message_id=row["channel_message_id"],
         last_error=row["last_error"],
+        held_rule=row["held_rule"],
     )
 
 

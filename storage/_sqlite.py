@@ -212,9 +212,15 @@ class SqliteStore:
         due = None if retry_at is None else write_time(retry_at)
         sql = """UPDATE contacts SET status = ?, sent_at = coalesce(?, sent_at),
                 channel_message_id = coalesce(?, channel_message_id), last_error = ?,
-                due_at = coalesce(?, due_at) WHERE id = ?"""
+                due_at = coalesce(?, due_at), held_rule = NULL WHERE id = ?"""
         async with self._immediate() as db:
             await db.execute(sql, (status.value, sent, channel_message_id, error, due, contact_id))
+
+    async def hold_contact(self, contact_id: int, *, until: datetime, rule: str) -> None:
+        sql = """UPDATE contacts SET status = 'queued', due_at = ?, held_rule = ?,
+                attempts = max(attempts - 1, 0) WHERE id = ?"""
+        async with self._immediate() as db:
+            await db.execute(sql, (write_time(until), rule, contact_id))
 
     async def release_stale(self, *, before: datetime) -> int:
         sql = "UPDATE contacts SET status = 'queued' WHERE status = 'sending' AND claimed_at < ?"

@@ -308,6 +308,12 @@ class SqliteTx:
         row = await self._one(sql, *values, write_time(due_at), dedupe_key, self._now)
         return None if row is None else int(row["id"])
 
+    async def sent_on_case(self, case_id: int, *, since: datetime) -> list[datetime]:
+        sql = """SELECT sent_at FROM contacts WHERE case_id = ? AND channel != 'billing'
+            AND sent_at IS NOT NULL AND sent_at >= ? ORDER BY sent_at"""
+        rows = await self._all(sql, case_id, write_time(since))
+        return [read_time(row["sent_at"]) for row in rows]
+
     async def count_contacts(self, dedupe_key: str) -> int:
         row = await self._one(
             "SELECT count(*) AS n FROM contacts WHERE dedupe_key = ?", dedupe_key

@@ -229,3 +229,38 @@ def test_triage_today_ages_what_was_still_open_in_the_replay(runner: CliRunner) 
 
     aged = int(result.output.split(" invoice")[0])
     assert (result.exit_code, aged) == (0, _open_on(date(2013, 6, 1)))
+
+
+def test_outbox_lists_queued_and_held_contacts(runner: CliRunner, tmp_path: Path) -> None:
+    import asyncio
+    from datetime import UTC, datetime
+
+    from bot import Customer, SystemClock
+    from storage import SqliteStore
+
+    async def fill() -> None:
+        store = await SqliteStore.open(tmp_path / "cli.db", SystemClock())
+        moment = datetime(2024, 3, 4, 6, 0, tzinfo=UTC)
+        async with store.transaction() as tx:
+            await tx.upsert_customer(Customer("C-1"))
+            for key in ("a", "b"):
+                await tx.enqueue(
+                    customer_id="C-1",
+                    case_id=None,
+                    channel="telegram",
+                    template="first_contact",
+                    params={},
+                    due_at=moment,
+                    dedupe_key=key,
+                )
+        [first, _] = await store.claim_due(channel="telegram", now=moment, limit=2)
+        await store.hold_contact(first.id, until=moment.replace(hour=8), rule="window")
+        await store.close()
+
+    asyncio.run(fill())
+    result = runner.invoke(main, ["outbox"])
+
+    lines = result.output.splitlines()
+    assert "held (window)" in lines[0]
+    assert "2024-03-04T08:00:00+00:00" in lines[0]
+    assert "sending" in lines[1]

@@ -42,6 +42,16 @@ from bot._money import Money, currency_exponent, parse_currency, split_largest_r
 from bot._outbox import OutboxWorker
 from bot._plan_policy import PlanPolicy, PlanTerms
 from bot._plans import Instalment, PaymentPlan, build_plan, monthly_dates, upfront_share
+from bot._policy import (
+    PROFILES,
+    Decision,
+    NoContactTime,
+    Profile,
+    candidate_zones,
+    next_allowed,
+    profile_for,
+    public_holidays,
+)
 from bot._settings import Settings
 from bot._sweep import SweepResult, sweep
 from bot._triage import Verdict, judge
@@ -49,6 +59,7 @@ from bot._views import Intent, Screen, TermsRenderer, View, button_data, read_bu
 from bot._watch import WatchResult, watch_agreements
 
 __all__ = [
+    "PROFILES",
     "Agreement",
     "AgreementKind",
     "BillingEvent",
@@ -63,6 +74,7 @@ __all__ = [
     "ContactStatus",
     "Conversation",
     "Customer",
+    "Decision",
     "Dialogue",
     "EventCustomer",
     "EventInvoice",
@@ -79,6 +91,7 @@ __all__ = [
     "InvoiceStatus",
     "Linking",
     "Money",
+    "NoContactTime",
     "NotFound",
     "OutboxWorker",
     "Outcome",
@@ -86,6 +99,7 @@ __all__ = [
     "PaymentPlan",
     "PlanPolicy",
     "PlanTerms",
+    "Profile",
     "RateLimited",
     "Reason",
     "Screen",
@@ -99,11 +113,15 @@ __all__ = [
     "WatchResult",
     "build_plan",
     "button_data",
+    "candidate_zones",
     "currency_exponent",
     "judge",
     "monthly_dates",
+    "next_allowed",
     "parse_currency",
     "parse_event",
+    "profile_for",
+    "public_holidays",
     "read_button",
     "split_largest_remainder",
     "sweep",

@@ -7,6 +7,7 @@ The tree::
     │   └── EventRejected        a billing event that cannot be accepted
     ├── NotFound                 a customer, case or token that does not exist
     ├── ConfigurationError       a setting that is missing or malformed
+    ├── NoContactTime            no moment suits every candidate zone (bot._policy)
     └── ChannelError             a channel failed to deliver
         ├── ChannelBlocked       the customer blocked the bot: stop sending there
         └── RateLimited          the channel asked to wait `retry_after` seconds

@@ -101,12 +101,9 @@ def profile_for(
     default: str = "default",
     overrides: Mapping[str, str] = MappingProxyType({}),
 ) -> Profile:
-    """The profile of a country: the operator's override, else the built-in one, else `default`.
-
-    `overrides` maps ISO 3166 country codes to profile names (e.g. `US=us-ma` for an
-    operator collecting only in Massachusetts); a per-customer choice is the caller's,
-    who then looks its name up in `PROFILES`.
-    """
+    """The profile of a country: the operator's override, else the built-in one, else `default`."""
+    # `overrides` maps ISO 3166 codes to profile names (`US=us-ma` for an operator collecting
+    # only in Massachusetts); a per-customer choice is the caller's: `PROFILES[name]`.
     code = (country or "").upper()
     name = overrides.get(code) or _BY_COUNTRY.get(code) or default
     try:

@@ -19,7 +19,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from telegram.ext import Application
 
 from bot import (
     ConfigurationError,
@@ -40,6 +39,7 @@ from handlers.billing import BillingCallbackSender, billing_routes
 from handlers.telegram import (
     ActionLinks,
     ChatHandlers,
+    TelegramApp,
     TelegramSender,
     build_application,
     telegram_endpoint,
@@ -63,7 +63,7 @@ class Runtime:
     ingest: Ingest
     linking: Linking
     conversation: Conversation
-    telegram: Application | None = None  # type: ignore[type-arg]
+    telegram: TelegramApp | None = None
     polling: bool = False
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _senders: list[Sender] = field(default_factory=list)
@@ -174,7 +174,7 @@ class Runtime:
         if self.settings.billing_callback_url is None:
             logger.warning("SETTLE_BILLING_CALLBACK_URL is not set: outbound events wait")
 
-    async def _start_telegram(self, application: Application) -> None:  # type: ignore[type-arg]
+    async def _start_telegram(self, application: TelegramApp) -> None:
         await application.initialize()
         if not self.settings.telegram_bot_username:
             self.settings.telegram_bot_username = application.bot.username

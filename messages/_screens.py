@@ -116,10 +116,11 @@ class _Screen:
 
     def _menu(self) -> Rendered:
         case = self.view.case
-        owed = case is not None and case.amount_due is not None and case.amount_due.minor > 0
+        due = None if case is None else case.amount_due
+        owed = due is not None and due.minor > 0
         text = (
-            self.text(s.MENU_OWED, amount=self.money(case.amount_due))  # type: ignore[union-attr,arg-type]
-            if owed
+            self.text(s.MENU_OWED, amount=self.money(due))
+            if due is not None and owed
             else self.text(s.MENU_NOTHING_OWED)
         )
         rows: list[tuple[Button, ...]] = [*self._links()]

@@ -1,6 +1,11 @@
 """Telegram: the customer's chat, the outbox sender and the webhook endpoint."""
 
-from handlers.telegram._application import bot_username, build_application, telegram_endpoint
+from handlers.telegram._application import (
+    TelegramApp,
+    bot_username,
+    build_application,
+    telegram_endpoint,
+)
 from handlers.telegram._chat import ChatHandlers
 from handlers.telegram._keyboard import to_markup
 from handlers.telegram._links import ActionLinks
@@ -9,6 +14,7 @@ from handlers.telegram._sender import TelegramSender
 __all__ = [
     "ActionLinks",
     "ChatHandlers",
+    "TelegramApp",
     "TelegramSender",
     "bot_username",
     "build_application",

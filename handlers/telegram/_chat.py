@@ -14,7 +14,6 @@ from telegram import CallbackQuery, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -24,6 +23,7 @@ from telegram.ext import (
 )
 
 from bot import Conversation, Dialogue, Intent, Linking, Screen, View
+from handlers.telegram._application import TelegramApp
 from handlers.telegram._keyboard import to_markup
 from handlers.telegram._links import ActionLinks
 from messages import (
@@ -64,7 +64,7 @@ class ChatHandlers:
         self._links = links
         self._default_locale = default_locale
 
-    def install(self, application: Application) -> None:  # type: ignore[type-arg]
+    def install(self, application: TelegramApp) -> None:
         application.add_handler(CommandHandler("start", self.start))
         application.add_handler(CommandHandler(["menu", "help"], self.menu))
         application.add_handler(CommandHandler("language", self.language))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -59,6 +60,8 @@ class Settings(BaseSettings):
     watch_every_minutes: float = Field(default=15.0, ge=0)
     # How far ahead a customer may promise to pay, in days.
     promise_max_days: int = Field(default=30, ge=1, le=365)
+    # Local time on the day before a payment at which its reminder is sent.
+    reminder_time: time = time(10, 0)
     # Days after a plan's or promise's due date before it counts as broken.
     agreement_grace_days: int = Field(default=3, ge=0)
 

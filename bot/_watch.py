@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot._agreements import Agreement
@@ -68,6 +68,12 @@ async def _unpause(tx: Tx, case: Case, now: datetime) -> None:
     await tx.audit(AuditRecord(now, "watch", "escalated", reason, case.id, case.customer_id))
 
 
+def reminder_moment(due_on: date, zone: ZoneInfo, *, at: time) -> datetime:
+    """The day before a payment at `at` local time, in UTC (it stays local across DST)."""
+    local = datetime.combine(due_on - timedelta(days=1), at, tzinfo=zone)
+    return local.astimezone(UTC)
+
+
 _QUIET = frozenset(
     {CaseStatus.OPTED_OUT, CaseStatus.ESCALATED, CaseStatus.PAUSED, CaseStatus.CLOSED}
 )
@@ -90,6 +96,8 @@ class _Watch:
         self.customer = customer
         self.now = now
         self.grace = timedelta(days=settings.agreement_grace_days)
+        self.zone = ZoneInfo(customer.timezone or settings.default_timezone)
+        self.reminder_at = settings.reminder_time
         self.result = result
 
     def _paid_so_far(self) -> int:
@@ -140,13 +148,15 @@ class _Watch:
     async def _remind(self, number: int, key: str) -> None:
         if self._quiet:
             return
+        due_on = self.agreement.items[number - 1].due_on
+        when = reminder_moment(due_on, self.zone, at=self.reminder_at)
         queued = await self.tx.enqueue(
             customer_id=self.customer.id,
             case_id=self.case.id,
             channel=TELEGRAM,
             template=REMINDER,
             params=self._params(number),
-            due_at=self.now,
+            due_at=max(self.now, when),
             dedupe_key=f"agreement:{key}:reminder",
         )
         if queued is not None:

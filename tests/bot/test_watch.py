@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from bot import (
     CaseStatus,
@@ -15,7 +18,7 @@ from bot import (
     button_data,
     parse_event,
 )
-from bot._watch import watch_agreements
+from bot._watch import reminder_moment, watch_agreements
 from storage import SqliteStore
 from tests.bot.test_dialogue import CHAT, _overdue_case, terms
 from tests.conftest import FixedClock
@@ -179,3 +182,28 @@ async def test_a_dispute_after_the_plan_silences_its_reminders(
 
     assert result.reminded == []
     assert ("telegram", "agreement_reminder") not in await _templates(store)
+
+
+async def test_reminder_is_due_at_ten_local_the_day_before(
+    store: SqliteStore, clock: FixedClock, settings: Settings
+) -> None:
+    await _plan_of_three(store, clock, settings)
+    _at(clock, "2024-03-10T00:05:00+01:00")
+
+    await watch_agreements(store, clock, settings)
+
+    [reminder] = [c for c in await store.list_contacts() if c.template == "agreement_reminder"]
+    assert reminder.due_at == datetime(2024, 3, 10, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
+
+
+@pytest.mark.parametrize(
+    ("due_on", "expected"),
+    [
+        (date(2024, 10, 27), datetime(2024, 10, 26, 8, 0, tzinfo=UTC)),  # 10:00 CEST
+        (date(2024, 10, 29), datetime(2024, 10, 28, 9, 0, tzinfo=UTC)),  # 10:00 CET
+    ],
+)
+def test_reminder_stays_at_ten_local_across_the_dst_change(
+    due_on: date, expected: datetime
+) -> None:
+    assert reminder_moment(due_on, ZoneInfo("Europe/Berlin"), at=time(10)) == expected

@@ -207,7 +207,7 @@ async def test_promise_reminder_and_broken_promise_reach_the_chat_in_the_custome
     promise = await chat.tap(promises, words.month_end.format(date=words.day(MONTH_END)))
     await chat.tap(promise, words.agree)
 
-    clock.moment = datetime(2024, 3, 30, 9, 0, tzinfo=NEW_YORK)  # the day before
+    clock.moment = datetime(2024, 3, 30, 10, 30, tzinfo=NEW_YORK)  # the day before
     await watch_agreements(runtime.store, clock, runtime.settings)
     reminder = await chat._next()
     clock.moment = datetime(2024, 4, 4, 9, 0, tzinfo=NEW_YORK)  # past the 3 days of grace

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from bot._errors import ChannelBlocked, RateLimited
 from bot._model import CaseStatus, Contact, ContactStatus
+from bot._policy import NoContactTime, candidate_zones, next_allowed, profile_for
 from bot._settings import Settings
 from bot.ports import AuditRecord, Clock, Sender, Store
 
@@ -74,6 +75,8 @@ class OutboxWorker:
         if sender.needs_chat and contact.chat_id is None:
             await self._finish(contact, ContactStatus.FAILED, error="no linked chat")
             return
+        if sender.needs_chat and await self._held(contact):
+            return
         started = time.perf_counter()
         try:
             result = await sender.send(contact)
@@ -99,6 +102,46 @@ class OutboxWorker:
                 contact.case_id,
                 (time.perf_counter() - started) * 1000,
             )
+
+    async def _held(self, contact: Contact) -> bool:
+        """Whether the contact policy holds the message back (COMPLIANCE rules 1 to 4, 6)."""
+        now = self._clock.now()
+        async with self._store.transaction() as tx:
+            customer = await tx.get_customer(contact.customer_id)
+            if customer is None:
+                return False
+            opted_out = await tx.is_opted_out(customer.id)
+            case = None if contact.case_id is None else await tx.get_case(contact.case_id)
+            profile = profile_for(
+                customer.country,
+                default=self._settings.contact_profile,
+                overrides=self._settings.contact_profile_overrides,
+            )
+            sent: list[datetime] = []
+            if contact.case_id is not None:
+                since = now - profile.cap_window
+                sent = await tx.sent_on_case(contact.case_id, since=since)
+        if opted_out:
+            await self._finish(contact, ContactStatus.CANCELLED, error="customer opted out")
+            return True
+        if case is not None and not case.is_open:
+            await self._finish(contact, ContactStatus.CANCELLED, error="case closed")
+            return True
+        zones = candidate_zones(customer, default_zone=self._settings.default_timezone)
+        try:
+            decision = next_allowed(
+                now, zones=zones, profile=profile, country=customer.country, sent=sent
+            )
+        except NoContactTime:
+            error = "no moment is inside the window in every candidate time zone"
+            await self._finish(contact, ContactStatus.FAILED, error=error)
+            return True
+        if decision.allowed:
+            return False
+        rule = decision.rule or "contact policy"
+        await self._store.hold_contact(contact.id, until=decision.at, rule=rule)
+        logger.info("contact=%d held by %s until %s", contact.id, rule, decision.at.isoformat())
+        return True
 
     async def _failed(self, contact: Contact, error: Exception) -> None:
         if contact.attempts >= self._settings.outbox_max_attempts:

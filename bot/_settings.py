@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=8, ge=1)
     telegram_max_per_second: int = Field(default=30, ge=1)
 
+    # Contact policy (COMPLIANCE.md): the profile of customers whose country has none of its
+    # own, and country=profile pairs that override it, e.g. "US=us-ma".
+    contact_profile: str = "default"
+    contact_profile_overrides: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+
     default_locale: str = "en"
     # The zone of customers whose billing record has none ("today" is the customer's today).
     default_timezone: str = "UTC"
@@ -111,6 +116,33 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("contact_profile_overrides", mode="before")
+    @classmethod
+    def _parse_overrides(cls, value: object) -> object:
+        """Read `US=us-ma,GB=uk` into a mapping of country codes to profile names."""
+        if not isinstance(value, str):
+            return value
+        pairs: dict[str, str] = {}
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            code, sep, name = item.partition("=")
+            if not sep:
+                raise ValueError(f"expected COUNTRY=PROFILE pairs, got {item!r}")
+            pairs[code.strip().upper()] = name.strip()
+        return pairs
+
+    @field_validator("contact_profile")
+    @classmethod
+    def _check_profile(cls, value: str) -> str:
+        _known_profile(value)
+        return value
+
+    @field_validator("contact_profile_overrides")
+    @classmethod
+    def _check_overrides(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value.values():
+            _known_profile(name)
+        return value
 
     @field_validator("default_locale")
     @classmethod
@@ -159,3 +191,11 @@ def _min_amounts(pairs: dict[str, str]) -> dict[str, Money]:
         }
     except InvalidInput as error:
         raise ValueError(f"{error.message}; expected e.g. 'USD=500,EUR=450'") from None
+
+
+def _known_profile(name: str) -> None:
+    # Imported here: the policy module reads settings types, not the other way round.
+    from bot._policy import PROFILES
+
+    if name not in PROFILES:
+        raise ValueError(f"unknown contact profile {name!r}; expected one of {sorted(PROFILES)}")

@@ -16,6 +16,7 @@ from bot._agreements import Agreement
 from bot._callbacks import agreement_payload, queue_billing_event
 from bot._contact import TELEGRAM
 from bot._model import Case, CaseStatus, Customer
+from bot._policy import candidate_zones, next_allowed, profile_for
 from bot._settings import Settings
 from bot.ports import AuditRecord, Clock, Store, Tx
 
@@ -68,6 +69,11 @@ async def _unpause(tx: Tx, case: Case, now: datetime) -> None:
     await tx.audit(AuditRecord(now, "watch", "escalated", reason, case.id, case.customer_id))
 
 
+# How far ahead a reminder may be queued, so that a quiet day before a payment moves the
+# reminder earlier, not past the payment.
+_LOOK_AHEAD = timedelta(days=7)
+
+
 def reminder_moment(due_on: date, zone: ZoneInfo, *, at: time) -> datetime:
     """The day before a payment at `at` local time, in UTC (it stays local across DST)."""
     local = datetime.combine(due_on - timedelta(days=1), at, tzinfo=zone)
@@ -96,6 +102,7 @@ class _Watch:
         self.customer = customer
         self.now = now
         self.grace = timedelta(days=settings.agreement_grace_days)
+        self.settings = settings
         self.zone = ZoneInfo(customer.timezone or settings.default_timezone)
         self.reminder_at = settings.reminder_time
         self.result = result
@@ -117,11 +124,13 @@ class _Watch:
             key = f"{self.agreement.id}:{item.number}"
             if covered <= paid:
                 await self.tx.set_item_status(self.agreement.id, item.number, "paid")
+                # A reminder queued ahead of a weekend is not needed any more.
+                await self.tx.cancel_contact(f"agreement:{key}:reminder")
                 self.result.paid.append(key)
             elif today > item.due_on + self.grace:
                 await self._break(item.number)
                 return
-            elif today >= item.due_on - timedelta(days=1):
+            elif today >= item.due_on - _LOOK_AHEAD:
                 await self._remind(item.number, key)
                 return
             else:
@@ -140,6 +149,28 @@ class _Watch:
             "locale": self.customer.language or self.agreement.locale,
         }
 
+    def _reminder_time(self, due_on: date) -> datetime:
+        """The day before at the reminder time, or the latest earlier day the policy allows.
+
+        A payment due on a Monday is reminded on the Friday before rather than held past it.
+        """
+        zones = candidate_zones(self.customer, default_zone=self.settings.default_timezone)
+        profile = profile_for(
+            self.customer.country,
+            default=self.settings.contact_profile,
+            overrides=self.settings.contact_profile_overrides,
+        )
+        for back in range(_LOOK_AHEAD.days):
+            moment = reminder_moment(due_on - timedelta(days=back), self.zone, at=self.reminder_at)
+            # A time already passed today means "now", if now is allowed.
+            moment = max(moment, self.now)
+            country = self.customer.country
+            if next_allowed(moment, zones=zones, profile=profile, country=country).allowed:
+                return moment
+            if moment == self.now:
+                break
+        return reminder_moment(due_on, self.zone, at=self.reminder_at)
+
     @property
     def _quiet(self) -> bool:
         """No automated message: opted out, disputed or in hardship (rules 6, 9, 10), paused."""
@@ -149,7 +180,7 @@ class _Watch:
         if self._quiet:
             return
         due_on = self.agreement.items[number - 1].due_on
-        when = reminder_moment(due_on, self.zone, at=self.reminder_at)
+        when = self._reminder_time(due_on)
         queued = await self.tx.enqueue(
             customer_id=self.customer.id,
             case_id=self.case.id,

@@ -282,6 +282,10 @@ class Tx(Protocol):
         """Mark a chat blocked or unblocked; its customer, if the chat is linked."""
         ...
 
+    async def cancel_contact(self, dedupe_key: str) -> bool:
+        """Cancel one queued contact by its key; whether there was one to cancel."""
+        ...
+
     async def cancel_queued(self, customer_id: str, *, channel: str) -> int:
         """Cancel the customer's queued messages on a channel; how many."""
         ...

@@ -448,6 +448,11 @@ class SqliteTx:
         row = await self._one(sql, int(reachable), channel, chat_id)
         return None if row is None else str(row["customer_id"])
 
+    async def cancel_contact(self, dedupe_key: str) -> bool:
+        sql = "UPDATE contacts SET status = 'cancelled' WHERE dedupe_key = ? AND status = 'queued'"
+        cursor = await self._db.execute(sql, (dedupe_key,))
+        return cursor.rowcount == 1
+
     async def cancel_queued(self, customer_id: str, *, channel: str) -> int:
         sql = """UPDATE contacts SET status = 'cancelled'
             WHERE customer_id = ? AND channel = ? AND status = 'queued'"""

@@ -34,7 +34,9 @@ class FixedClock:
 
 @pytest.fixture
 def clock() -> FixedClock:
-    return FixedClock(datetime(2024, 3, 4, 10, 0, tzinfo=UTC))
+    # A Monday afternoon in America (14:00 in New York), evening in Europe: inside the
+    # contact window for the test customers, so the outbox sends what falls due.
+    return FixedClock(datetime(2024, 3, 4, 19, 0, tzinfo=UTC))
 
 
 @pytest.fixture

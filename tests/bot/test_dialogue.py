@@ -178,7 +178,7 @@ async def test_already_paid_asks_date_and_reference_then_pauses_contact(
     )
     with sqlite3.connect(store.path) as db:
         status, until = db.execute("SELECT status, paused_until FROM cases").fetchone()
-    assert (status, until) == ("paused", "2024-03-07T10:00:00.000000Z")
+    assert (status, until) == ("paused", "2024-03-07T19:00:00.000000Z")
 
 
 async def test_a_future_payment_date_is_not_understood(dialogue: Dialogue) -> None:

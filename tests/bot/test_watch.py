@@ -68,15 +68,17 @@ async def test_reminder_goes_the_day_before_and_only_once(
     assert ("telegram", "agreement_reminder") in await _templates(store)
 
 
-async def test_nothing_is_said_two_days_before(
+async def test_a_reminder_that_would_fall_on_a_quiet_day_moves_earlier(
     store: SqliteStore, clock: FixedClock, settings: Settings
 ) -> None:
-    await _plan_of_three(store, clock, settings)
-    _at(clock, "2024-03-09T09:00:00+01:00")
+    await _plan_of_three(store, clock, settings)  # first payment on Monday 2024-03-11
+    _at(clock, "2024-03-06T09:00:00+01:00")
 
-    result = await watch_agreements(store, clock, settings)
+    await watch_agreements(store, clock, settings)
 
-    assert (result.reminded, result.broken) == ([], [])
+    [reminder] = [c for c in await store.list_contacts() if c.template == "agreement_reminder"]
+    # Sunday, the day before, is quiet (COMPLIANCE rule 3): Friday 10:00 in Berlin instead.
+    assert reminder.due_at == datetime(2024, 3, 8, 9, 0, tzinfo=UTC)
 
 
 async def test_a_payment_covers_the_first_instalment_and_the_next_is_reminded(

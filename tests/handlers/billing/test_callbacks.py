@@ -90,7 +90,7 @@ async def test_event_is_posted_signed_with_its_id_as_idempotency_key(
     assert event == {
         "id": "settle:plan_agreed:7",
         "type": "plan_agreed",
-        "occurred_at": "2024-03-04T10:00:00+00:00",
+        "occurred_at": "2024-03-04T19:00:00+00:00",
         "customer": {"id": "C-1"},
         "agreement": {"id": 7, "total": "300.00", "currency": "USD"},
     }

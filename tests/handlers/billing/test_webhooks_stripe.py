@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -178,7 +177,7 @@ async def test_invoice_payment_failed_opens_type_a_case(hook: Harness) -> None:
     assert view.case.invoice_ids == (INVOICE,)
     assert view.case.amount_due == Money(2000, "USD")
     assert view.case.why["event"] == "evt_invoice.payment_failed"
-    assert view.case.opened_at == datetime(2024, 3, 4, 10, 0, tzinfo=UTC)
+    assert view.case.opened_at == hook.runtime.clock.now()
 
 
 async def test_invoice_payment_action_required_asks_for_authentication(hook: Harness) -> None:
@@ -271,7 +270,7 @@ async def test_invoice_paid_after_failure_closes_the_case(hook: Harness) -> None
     }
     [view] = await hook.runtime.store.list_cases()
     assert view.case.status is CaseStatus.CLOSED
-    assert view.case.closed_at == datetime(2024, 3, 4, 10, 0, tzinfo=UTC)
+    assert view.case.closed_at == hook.runtime.clock.now()
     assert await hook.runtime.store.list_cases(open_only=True) == []
     [invoice] = view.invoices
     assert invoice.amount_due == Money(0, "USD")

@@ -74,7 +74,7 @@ async def import_file(
     except OSError as error:
         raise InvalidInput("FILE", f"cannot open {path}: {error.strerror}") from None
     with stream, _progress(path, show_progress) as bar:
-        lines = _counted(stream, bar)
+        lines = _CountedLines(stream, bar)
         rows = read_rows(lines, mapping, kind=kind, as_of=as_of, today=today, fact_at=fact_at)
         await _store_batches(store, rows, summary)
     context = {"as_of": as_of.isoformat()} if as_of else None
@@ -164,7 +164,7 @@ def _progress(path: Path, show: bool | None) -> tqdm[Any]:
     return tqdm(total=total, unit="B", unit_scale=True, desc=path.name, disable=disable)
 
 
-class _counted:
+class _CountedLines:
     """A line iterator over a text stream that moves the progress bar as it goes."""
 
     def __init__(self, stream: TextIO, bar: tqdm[Any]) -> None:

@@ -39,6 +39,7 @@ class OutboxWorker:
         self._clock = clock
         self._settings = settings
         self._senders = dict(senders)
+        self._last_sent: dict[str, float] = {}
 
     async def run_once(self) -> int:
         """Send what is due now on every channel; how many contacts were handled."""
@@ -77,6 +78,8 @@ class OutboxWorker:
             return
         if sender.needs_chat and await self._held(contact):
             return
+        if contact.chat_id is not None:
+            await self._pace(contact.chat_id)
         started = time.perf_counter()
         try:
             result = await sender.send(contact)
@@ -102,6 +105,14 @@ class OutboxWorker:
                 contact.case_id,
                 (time.perf_counter() - started) * 1000,
             )
+
+    async def _pace(self, chat_id: str) -> None:
+        """At most one message a second to one chat (Telegram's limit, not its rate limiter's)."""
+        interval = self._settings.telegram_chat_interval_seconds
+        wait = self._last_sent.get(chat_id, -interval) + interval - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._last_sent[chat_id] = time.monotonic()
 
     async def _held(self, contact: Contact) -> bool:
         """Whether the contact policy holds the message back (COMPLIANCE rules 1 to 4, 6)."""

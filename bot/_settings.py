@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     outbox_batch: int = Field(default=50, ge=1)
     outbox_max_attempts: int = Field(default=8, ge=1)
     telegram_max_per_second: int = Field(default=30, ge=1)
+    # Telegram allows about one message a second to one chat.
+    telegram_chat_interval_seconds: float = Field(default=1.0, ge=0)
 
     # Contact policy (COMPLIANCE.md): the profile of customers whose country has none of its
     # own, and country=profile pairs that override it, e.g. "US=us-ma".

@@ -28,15 +28,35 @@ TOKEN = "5151:policy-token"
 
 
 @pytest.fixture
-async def worker(
-    store: SqliteStore, clock: FixedClock, settings: Settings
+async def emulator() -> AsyncIterator[TelegramEmulator]:
+    async with TelegramEmulator(token=TOKEN) as emu:
+        yield emu
+
+
+async def _worker(
+    store: SqliteStore, clock: FixedClock, settings: Settings, emulator: TelegramEmulator
 ) -> AsyncIterator[tuple[OutboxWorker, TelegramEmulator]]:
-    async with (
-        TelegramEmulator(token=TOKEN) as emulator,
-        Bot(TOKEN, base_url=emulator.base_url) as bot,
-    ):
+    async with Bot(TOKEN, base_url=emulator.base_url) as bot:
         sender = TelegramSender(bot, Linking(store, clock, settings), settings)
         yield OutboxWorker(store, clock, settings, {sender.channel: sender}), emulator
+
+
+@pytest.fixture
+async def worker(
+    store: SqliteStore, clock: FixedClock, settings: Settings, emulator: TelegramEmulator
+) -> AsyncIterator[tuple[OutboxWorker, TelegramEmulator]]:
+    # Pacing per chat has its own test; here it would only slow the others down.
+    unpaced = settings.model_copy(update={"telegram_chat_interval_seconds": 0.0})
+    async for pair in _worker(store, clock, unpaced, emulator):
+        yield pair
+
+
+@pytest.fixture
+async def paced(
+    store: SqliteStore, clock: FixedClock, settings: Settings, emulator: TelegramEmulator
+) -> AsyncIterator[tuple[OutboxWorker, TelegramEmulator]]:
+    async for pair in _worker(store, clock, settings, emulator):
+        yield pair
 
 
 async def _queue(store: SqliteStore, clock: FixedClock, *, zone: str, count: int = 1) -> int:
@@ -109,3 +129,15 @@ async def test_a_message_of_a_closed_case_is_cancelled_before_it_goes(
 
     assert [c.status for c in await store.list_contacts()] == [ContactStatus.CANCELLED]
     assert worker[1].calls("sendMessage") == []
+
+
+async def test_two_messages_to_one_chat_are_a_second_apart(
+    store: SqliteStore, clock: FixedClock, paced: tuple[OutboxWorker, TelegramEmulator]
+) -> None:
+    clock.moment = datetime(2024, 3, 5, 15, 0, tzinfo=UTC)
+    await _queue(store, clock, zone="America/New_York", count=2)
+
+    await paced[0].run_once()
+
+    first, second = paced[1].calls("sendMessage")
+    assert second.time - first.time >= 0.95

@@ -104,15 +104,7 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_min_amounts(cls, value: object) -> object:
         """Read `USD=500,EUR=450` into a mapping; amounts stay decimal strings."""
-        if not isinstance(value, str):
-            return value
-        pairs: dict[str, str] = {}
-        for item in filter(None, (part.strip() for part in value.split(","))):
-            code, sep, amount = item.partition("=")
-            if not sep:
-                raise ValueError(f"expected CURRENCY=AMOUNT pairs, got {item!r}")
-            pairs[code.strip().upper()] = amount.strip()
-        return pairs
+        return _pairs(value, "CURRENCY=AMOUNT")
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -123,15 +115,7 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_overrides(cls, value: object) -> object:
         """Read `US=us-ma,GB=uk` into a mapping of country codes to profile names."""
-        if not isinstance(value, str):
-            return value
-        pairs: dict[str, str] = {}
-        for item in filter(None, (part.strip() for part in value.split(","))):
-            code, sep, name = item.partition("=")
-            if not sep:
-                raise ValueError(f"expected COUNTRY=PROFILE pairs, got {item!r}")
-            pairs[code.strip().upper()] = name.strip()
-        return pairs
+        return _pairs(value, "COUNTRY=PROFILE")
 
     @field_validator("contact_profile")
     @classmethod
@@ -201,3 +185,16 @@ def _known_profile(name: str) -> None:
 
     if name not in PROFILES:
         raise ValueError(f"unknown contact profile {name!r}; expected one of {sorted(PROFILES)}")
+
+
+def _pairs(value: object, shape: str) -> object:
+    """`A=x,B=y` as {"A": "x", "B": "y"}, keys upper-cased; other values pass through."""
+    if not isinstance(value, str):
+        return value
+    pairs: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        key, sep, text = item.partition("=")
+        if not sep:
+            raise ValueError(f"expected {shape} pairs, got {item!r}")
+        pairs[key.strip().upper()] = text.strip()
+    return pairs

@@ -10,7 +10,7 @@ from messages import _care_texts as c
 from messages import _screen_texts as s
 from messages import _texts as t
 from messages._catalog import translate
-from messages._format import format_date, format_money, isolate
+from messages._format import date_in_text, money_in_text
 from messages._layout import Action, Button, Rendered
 from messages._locale import normalize_locale
 
@@ -33,8 +33,8 @@ def method_updated(*, owed: bool, locale: str) -> Rendered:
 
 def _values(amount: Money, due_on: date, locale: str, language: str) -> dict[str, str]:
     return {
-        "amount": isolate(format_money(amount, locale), language),
-        "date": isolate(format_date(due_on, locale), language),
+        "amount": money_in_text(amount, locale, language),
+        "date": date_in_text(due_on, locale, language),
     }
 
 

@@ -14,7 +14,7 @@ from bot import Money, Reason
 from messages import _screen_texts as st
 from messages import _texts as t
 from messages._catalog import translate, translate_plural
-from messages._format import format_date, format_money, isolate
+from messages._format import date_in_text, money_in_text
 from messages._layout import Action, Button, Rendered
 from messages._locale import normalize_locale, resolve_locale
 
@@ -103,11 +103,11 @@ def _facts(
     lines = []
     if amount is not None:
         label = t.NEXT_AMOUNT if upcoming else t.AMOUNT_DUE
-        shown = isolate(format_money(amount, locale), language)
+        shown = money_in_text(amount, locale, language)
         lines.append(translate(label, language).format(amount=shown))
     if day is not None:
         label = t.NEXT_DATE if upcoming else t.DUE_DATE
-        shown = isolate(format_date(day, locale), language)
+        shown = date_in_text(day, locale, language)
         lines.append(translate(label, language).format(date=shown))
     return "\n".join(lines)
 

@@ -15,7 +15,15 @@ from babel import Locale, dates, numbers
 from bot import Money
 from messages._locale import resolve_locale
 
-__all__ = ["format_date", "format_datetime", "format_money", "is_right_to_left", "isolate"]
+__all__ = [
+    "date_in_text",
+    "format_date",
+    "format_datetime",
+    "format_money",
+    "is_right_to_left",
+    "isolate",
+    "money_in_text",
+]
 
 # Unicode Bidirectional Algorithm (UAX #9, section 2.4): a first-strong isolate takes
 # its direction from its own content and leaves the surrounding text's order alone,
@@ -65,3 +73,13 @@ def isolate(value: str, language: str) -> str:
     if not is_right_to_left(language):
         return value
     return f"{FIRST_STRONG_ISOLATE}{value}{POP_DIRECTIONAL_ISOLATE}"
+
+
+def money_in_text(money: Money, locale: str, language: str) -> str:
+    """An amount for a sentence in `language`: formatted for `locale`, kept whole in RTL."""
+    return isolate(format_money(money, locale), language)
+
+
+def date_in_text(day: date, locale: str, language: str) -> str:
+    """A date for a sentence in `language`: formatted for `locale`, kept whole in RTL."""
+    return isolate(format_date(day, locale), language)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
 from babel import Locale
 
@@ -22,7 +21,7 @@ from messages import _care_texts as c
 from messages import _screen_texts as s
 from messages import _texts as t
 from messages._catalog import translate, translate_plural
-from messages._format import format_date, format_money, isolate
+from messages._format import date_in_text, money_in_text
 from messages._layout import Button, Rendered
 from messages._locale import normalize_locale
 from messages._replies import not_linked, nothing_due, person_requested, stopped
@@ -51,20 +50,12 @@ def render_terms(
     language = normalize_locale(locale)
     if kind is AgreementKind.PROMISE:
         head = translate(s.TERMS_PROMISE, language).format(
-            amount=_money(total, locale, language), date=_date(items[0].due_on, locale, language)
+            amount=money_in_text(total, locale, language),
+            date=date_in_text(items[0].due_on, locale, language),
         )
         return head, TERMS_VERSION
-    head = translate(s.TERMS_PLAN, language).format(amount=_money(total, locale, language))
+    head = translate(s.TERMS_PLAN, language).format(amount=money_in_text(total, locale, language))
     return "\n".join([head, *_plan_lines(items, locale, language)]), TERMS_VERSION
-
-
-def _money(money: Money, locale: str, language: str) -> str:
-    """An amount as the locale writes it, kept whole inside right-to-left text."""
-    return isolate(format_money(money, locale), language)
-
-
-def _date(day: date, locale: str, language: str) -> str:
-    return isolate(format_date(day, locale), language)
 
 
 def _plan_lines(items: tuple[Instalment, ...], locale: str, language: str) -> list[str]:
@@ -72,8 +63,8 @@ def _plan_lines(items: tuple[Instalment, ...], locale: str, language: str) -> li
     return [
         line.format(
             number=i.number,
-            date=_date(i.due_on, locale, language),
-            amount=_money(i.amount, locale, language),
+            date=date_in_text(i.due_on, locale, language),
+            amount=money_in_text(i.amount, locale, language),
         )
         for i in items
     ]
@@ -98,7 +89,7 @@ class _Screen:
         )
 
     def money(self, money: Money) -> str:
-        return _money(money, self.locale, self.language)
+        return money_in_text(money, self.locale, self.language)
 
     def render(self) -> Rendered:
         simple = _SIMPLE.get(self.view.screen)
@@ -203,7 +194,7 @@ class _Screen:
         rows = tuple(
             (
                 Button(
-                    self.text(labels[key], date=_date(day, self.locale, self.language)),
+                    self.text(labels[key], date=date_in_text(day, self.locale, self.language)),
                     action=button_data("promise", self.view.version, key),
                 ),
             )
@@ -212,7 +203,7 @@ class _Screen:
         back = ((self.button(s.BACK_BUTTON, "menu"),),)
         text = self.text(s.PROMISES, amount=self.money(case.amount_due))
         if self.view.last_promise_day is not None:
-            last = _date(self.view.last_promise_day, self.locale, self.language)
+            last = date_in_text(self.view.last_promise_day, self.locale, self.language)
             text = "\n\n".join([text, self.text(s.PROMISE_TYPE_DATE, date=last)])
         return Rendered(text, (*rows, *back, *self.footer()))
 
@@ -228,7 +219,7 @@ class _Screen:
         return Rendered(text, (*rows, *self.footer()))
 
     def _day(self, item: Instalment) -> str:
-        return _date(item.due_on, self.locale, self.language)
+        return date_in_text(item.due_on, self.locale, self.language)
 
     def _promise_made(self) -> Rendered:
         agreement = self.view.agreement

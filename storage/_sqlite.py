@@ -23,7 +23,6 @@ from bot.ports import BatchResult, CaseView, Clock, ImportedInvoice, StoredEvent
 from storage._codec import write_time
 from storage._migrate import migrations
 from storage._rows import (
-    to_agreement,
     to_audit,
     to_case,
     to_contact,
@@ -32,7 +31,7 @@ from storage._rows import (
     to_invoice,
     to_link,
 )
-from storage._sqlite_tx import SqliteTx, invoice_values
+from storage._sqlite_tx import AGREEMENTS_OF_CASE, SqliteTx, invoice_values, load_agreements
 
 __all__ = ["SqliteStore"]
 
@@ -248,15 +247,7 @@ class SqliteStore:
             "SELECT * FROM channel_links WHERE customer_id = ? AND channel = 'telegram'",
             customer_id,
         )
-        agreements = []
-        for agreement in await self._rows(
-            "SELECT * FROM agreements WHERE case_id = ? ORDER BY id", case_id
-        ):
-            items = await self._rows(
-                "SELECT * FROM agreement_items WHERE agreement_id = ? ORDER BY number",
-                agreement["id"],
-            )
-            agreements.append(to_agreement(agreement, items))
+        agreements = await load_agreements(self._rows, AGREEMENTS_OF_CASE, case_id)
         return CaseView(
             case=to_case(row, invoices),
             customer=to_customer(customer[0]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -402,14 +403,7 @@ class SqliteTx:
         return agreement_id
 
     async def agreements_of(self, case_id: int) -> list[Agreement]:
-        rows = await self._all("SELECT * FROM agreements WHERE case_id = ? ORDER BY id", case_id)
-        found = []
-        for row in rows:
-            items = await self._all(
-                "SELECT * FROM agreement_items WHERE agreement_id = ? ORDER BY number", row["id"]
-            )
-            found.append(to_agreement(row, items))
-        return found
+        return await load_agreements(self._all, AGREEMENTS_OF_CASE, case_id)
 
     async def live_agreements(self) -> list[Agreement]:
         # An agreement lives while its case is open and no payment under it was missed.
@@ -420,13 +414,7 @@ class SqliteTx:
             AND NOT EXISTS (SELECT 1 FROM agreement_items i
                             WHERE i.agreement_id = a.id AND i.status = 'missed')
             ORDER BY a.id"""
-        found = []
-        for row in await self._all(sql):
-            items = await self._all(
-                "SELECT * FROM agreement_items WHERE agreement_id = ? ORDER BY number", row["id"]
-            )
-            found.append(to_agreement(row, items))
-        return found
+        return await load_agreements(self._all, sql)
 
     async def pauses_over(self, now: datetime) -> list[Case]:
         sql = """SELECT * FROM cases WHERE closed_at IS NULL AND paused_until IS NOT NULL
@@ -458,6 +446,22 @@ class SqliteTx:
             WHERE customer_id = ? AND channel = ? AND status = 'queued'"""
         cursor = await self._db.execute(sql, (customer_id, channel))
         return cursor.rowcount
+
+
+AGREEMENTS_OF_CASE = "SELECT * FROM agreements WHERE case_id = ? ORDER BY id"
+
+Fetch = Callable[..., Awaitable[list[aiosqlite.Row]]]
+
+
+async def load_agreements(fetch: Fetch, sql: str, *args: Any) -> list[Agreement]:
+    """The agreements a query selects, each with its items, through either connection."""
+    found = []
+    for row in await fetch(sql, *args):
+        items = await fetch(
+            "SELECT * FROM agreement_items WHERE agreement_id = ? ORDER BY number", row["id"]
+        )
+        found.append(to_agreement(row, items))
+    return found
 
 
 def invoice_values(invoice: Invoice) -> tuple[Any, ...]:

@@ -7,11 +7,20 @@ draws; they import no channel library. Call `load_catalogues()` once at start.
 from messages._care import agreement_broken, agreement_reminder, method_updated
 from messages._catalog import catalogue_languages, load_catalogues
 from messages._contact import first_contact
+from messages._email import (
+    EmailText,
+    email_from_rendered,
+    email_subject,
+    first_contact_email,
+    rendered_from_params,
+    rendered_to_params,
+)
 from messages._format import format_date, format_datetime, format_money
 from messages._intents import intent_of
 from messages._layout import Action, Button, Rendered
 from messages._lint import FORBIDDEN_PHRASES, forbidden_phrases
 from messages._locale import current_locale, normalize_locale, resolve_locale, use_locale
+from messages._optout import optout_ask_page, optout_done_page, optout_gone_page
 from messages._replies import (
     apology,
     hello_unlinked,
@@ -31,13 +40,17 @@ __all__ = [
     "TERMS_VERSION",
     "Action",
     "Button",
+    "EmailText",
     "Rendered",
     "agreement_broken",
     "agreement_reminder",
     "apology",
     "catalogue_languages",
     "current_locale",
+    "email_from_rendered",
+    "email_subject",
     "first_contact",
+    "first_contact_email",
     "forbidden_phrases",
     "format_date",
     "format_datetime",
@@ -50,9 +63,14 @@ __all__ = [
     "normalize_locale",
     "not_linked",
     "nothing_due",
+    "optout_ask_page",
+    "optout_done_page",
+    "optout_gone_page",
     "person_requested",
     "render_terms",
     "render_view",
+    "rendered_from_params",
+    "rendered_to_params",
     "resolve_locale",
     "stopped",
     "token_invalid",

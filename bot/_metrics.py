@@ -36,3 +36,21 @@ class Metrics:
             ["result"],
             registry=self.registry,
         )
+        self.outbox = Counter(
+            "settle_outbox_contacts",
+            "Outbox contacts handled, by channel and outcome (sent, queued again, held, ...)",
+            ["channel", "outcome"],
+            registry=self.registry,
+        )
+        self.outbox_released = Counter(
+            "settle_outbox_released",
+            "Contacts a stopped process left sending, put back in the queue at start",
+            registry=self.registry,
+        )
+        # DESIGN.md, Durable outbox: the only way a message goes out twice.
+        self.outbox_resent = Counter(
+            "settle_outbox_resent",
+            "Contacts already handed to their channel when the process stopped, put back and "
+            "sent again: each may reach the customer twice",
+            registry=self.registry,
+        )

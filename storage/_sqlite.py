@@ -19,7 +19,7 @@ from typing import Any
 import aiosqlite
 
 from bot import CaseStatus, Contact, ContactStatus, Invoice
-from bot.ports import BatchResult, CaseView, Clock, ImportedInvoice, StoredEvent
+from bot.ports import BatchResult, CaseView, Clock, ImportedInvoice, Released, StoredEvent
 from storage._codec import write_time
 from storage._migrate import migrations
 from storage._rows import (
@@ -36,6 +36,11 @@ from storage._sqlite_tx import AGREEMENTS_OF_CASE, SqliteTx, invoice_values, loa
 __all__ = ["SqliteStore"]
 
 logger = logging.getLogger(__name__)
+
+# A claimed contact's `last_error` from the moment it leaves for its channel until it is
+# finished; after a stop, the release marks it possibly sent (`settle outbox` shows both).
+HANDED = "handed to the channel; no answer yet"
+POSSIBLY_SENT = "possibly sent: the process stopped after handing it to the channel"
 
 _TABLES = (
     "customers",
@@ -179,11 +184,13 @@ class SqliteStore:
                     yield to_invoice(row), bool(row["in_case"])
 
     async def claim_due(self, *, channel: str, now: datetime, limit: int) -> list[Contact]:
+        # Oldest first among what is due: a message put back (a 429, a retry, a hold) goes
+        # before messages queued after it, instead of behind the whole backlog.
         moment = write_time(now)
         claim = """UPDATE contacts SET status = 'sending', claimed_at = ?,
                 attempts = attempts + 1
             WHERE id IN (SELECT id FROM contacts WHERE status = 'queued' AND channel = ?
-                AND due_at <= ? ORDER BY due_at, id LIMIT ?)
+                AND due_at <= ? ORDER BY id LIMIT ?)
             RETURNING id"""
         async with self._immediate() as db:
             async with db.execute(claim, (moment, channel, moment, limit)) as cursor:
@@ -193,7 +200,7 @@ class SqliteStore:
             marks = ",".join("?" * len(ids))
             sql = f"""SELECT c.*, l.chat_id FROM contacts c LEFT JOIN channel_links l
                 ON l.customer_id = c.customer_id AND l.channel = c.channel
-                WHERE c.id IN ({marks}) ORDER BY c.due_at, c.id"""
+                WHERE c.id IN ({marks}) ORDER BY c.id"""
             async with db.execute(sql, ids) as cursor:
                 return [to_contact(row) for row in await cursor.fetchall()]
 
@@ -226,6 +233,26 @@ class SqliteStore:
         async with self._immediate() as db:
             cursor = await db.execute(sql, (write_time(before),))
             return cursor.rowcount
+
+    async def hand_over(self, contact_id: int) -> None:
+        # The mark lives in last_error, which the outcome overwrites: no column to migrate.
+        sql = "UPDATE contacts SET last_error = ? WHERE id = ? AND status = 'sending'"
+        async with self._immediate() as db:
+            await db.execute(sql, (HANDED, contact_id))
+
+    async def release_orphans(self, *, claimed_before: datetime) -> Released:
+        # One process owns the file (DESIGN.md): whatever is `sending` at its start was left
+        # by a process that died, however recently it was claimed, so the lease is moot.
+        handed = """UPDATE contacts SET status = 'queued', last_error = ?
+            WHERE status = 'sending' AND last_error = ? RETURNING id"""
+        # The others never left: their claim was no attempt.
+        others = """UPDATE contacts SET status = 'queued', attempts = max(attempts - 1, 0)
+            WHERE status = 'sending'"""
+        async with self._immediate() as db:
+            async with db.execute(handed, (POSSIBLY_SENT, HANDED)) as cursor:
+                ids = tuple(sorted(row["id"] for row in await cursor.fetchall()))
+            cursor = await db.execute(others)
+            return Released(len(ids) + cursor.rowcount, ids)
 
     async def _rows(self, sql: str, *args: Any) -> list[aiosqlite.Row]:
         async with self._r.execute(sql, args) as cursor:

@@ -48,6 +48,9 @@ def settings(tmp_path: Path) -> Settings:
         stripe_webhook_secret="whsec_test",
         gocardless_webhook_secret="gc-secret",
         telegram_bot_username="settle_test_bot",
+        # Test chats answer within milliseconds, so a second between two messages to one chat
+        # would only slow them down; pacing has tests of its own that set it.
+        telegram_chat_interval_seconds=0.0,
     )
 
 

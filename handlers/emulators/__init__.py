@@ -1,6 +1,14 @@
 """Local stand-ins for the platforms Settle talks to, for tests and the sandbox mode."""
 
+from handlers.emulators._limits import Limits
 from handlers.emulators._requests import UploadedFile
 from handlers.emulators._telegram import ApiCall, TelegramEmulator, TelegramUser, WebhookDelivery
 
-__all__ = ["ApiCall", "TelegramEmulator", "TelegramUser", "UploadedFile", "WebhookDelivery"]
+__all__ = [
+    "ApiCall",
+    "Limits",
+    "TelegramEmulator",
+    "TelegramUser",
+    "UploadedFile",
+    "WebhookDelivery",
+]

@@ -2,7 +2,9 @@
 
 It answers the methods Settle uses with the shapes of https://core.telegram.org/bots/api,
 records every call, injects faults and plays the users' side (texts, button presses, blocks).
-Only private chats exist, and parse_mode is recorded but not rendered.
+Only private chats exist, and parse_mode is recorded but not rendered. Given ``limits``, it
+also enforces Telegram's flood limits (``_limits.py``); ``python -m handlers.emulators``
+runs it as a process of its own, with GET /_emulator/stats telling what the chats received.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from typing import Any, Self
 import httpx
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from handlers.emulators._limits import FloodControl, Limits
 from handlers.emulators._requests import ApiError, JSONDict, UploadedFile, read_params
 
 logger = logging.getLogger(__name__)
@@ -107,6 +110,7 @@ class TelegramEmulator:
         *,
         username: str = "settle_test_bot",
         first_name: str = "Settle",
+        limits: Limits | None = None,
     ) -> None:
         bot_id = token.partition(":")[0]
         self.token = token
@@ -119,8 +123,13 @@ class TelegramEmulator:
             "can_read_all_group_messages": False,
             "supports_inline_queries": False,
         }
+        self.flood = FloodControl(limits)
         self.app = Starlette(
-            routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])]
+            routes=[
+                Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"]),
+                Route("/_emulator/stats", self._stats_endpoint),
+                Route("/_emulator/inject429", self._inject_endpoint, methods=["POST"]),
+            ]
         )
         self._calls: list[ApiCall] = []
         self._messages: dict[tuple[int, int], JSONDict] = {}
@@ -306,6 +315,14 @@ class TelegramEmulator:
             error = ApiError(status, description or _phrase(status))
         self._faults.setdefault(method.lower(), []).extend([error] * times)
 
+    def inject_429(self, *, retry_after: int = 2) -> None:
+        """Answer the next message with a 429 and refuse messages for ``retry_after`` seconds."""
+        self.flood.inject(retry_after)
+
+    def stats(self, *, per_chat: bool = True) -> JSONDict:
+        """Return the messages each chat received, the duplicates and the 429s by cause."""
+        return self.flood.stats(per_chat=per_chat)
+
     # The users' side.
 
     async def send_text(
@@ -433,14 +450,30 @@ class TelegramEmulator:
             params = await read_params(request)
             if faults := self._faults.get(name.lower()):
                 raise faults.pop(0)
+            self.flood.check(name, params)
             status, body = 200, {"ok": True, "result": await handler(params)}
+            self.flood.accepted(name, params)
         except ApiError as error:
             status, body = error.status, error.body
+        except ClientDisconnect:  # the bot's process died mid-request: Telegram saw nothing
+            logger.debug("Client left before sending all of %s", name)
+            return JSONResponse({}, status_code=HTTPStatus.BAD_REQUEST)
         self._calls.append(ApiCall(name, params, started, status, body))
         self._notify()
         duration_ms = (time.time() - started) * 1000
         logger.debug("Answered %s with %d in %.1f ms", name, status, duration_ms)
         return JSONResponse(body, status_code=status)
+
+    async def _stats_endpoint(self, request: Request) -> JSONResponse:
+        # ?per_chat=0 spares a poller the tally of every chat.
+        return JSONResponse(self.stats(per_chat=request.query_params.get("per_chat") != "0"))
+
+    async def _inject_endpoint(self, request: Request) -> JSONResponse:
+        try:
+            self.inject_429(retry_after=int(request.query_params.get("retry_after", "2")))
+        except ValueError as error:
+            return JSONResponse({"ok": False, "description": str(error)}, status_code=400)
+        return JSONResponse({"ok": True})
 
     def _notify(self) -> None:
         self._changed.set()

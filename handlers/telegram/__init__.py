@@ -8,12 +8,14 @@ from handlers.telegram._application import (
 )
 from handlers.telegram._chat import ChatHandlers
 from handlers.telegram._keyboard import to_markup
+from handlers.telegram._limiter import PacedRateLimiter
 from handlers.telegram._links import ActionLinks
 from handlers.telegram._sender import TelegramSender
 
 __all__ = [
     "ActionLinks",
     "ChatHandlers",
+    "PacedRateLimiter",
     "TelegramApp",
     "TelegramSender",
     "bot_username",

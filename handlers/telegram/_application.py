@@ -11,10 +11,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from telegram import Bot, Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 
 from bot import ConfigurationError, Settings
 from bot._metrics import Metrics
+from handlers.telegram._limiter import PacedRateLimiter
 
 __all__ = ["TelegramApp", "bot_username", "build_application", "telegram_endpoint"]
 
@@ -35,8 +36,13 @@ def build_application(settings: Settings, *, polling: bool) -> TelegramApp:
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
-        # The overall limit only; per-chat pacing is the outbox's job (PITFALLS.md).
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_max_per_second))
+        # Every call of the bot passes here: the outbox's messages and the chats' replies.
+        .rate_limiter(
+            PacedRateLimiter(
+                per_second=settings.telegram_max_per_second,
+                chat_interval=settings.telegram_chat_interval_seconds,
+            )
+        )
         # One pooled connection by default: throughput falls as updates in flight rise.
         .connection_pool_size(32)
         .pool_timeout(10.0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date
 
 from telegram import Bot
 from telegram.error import Forbidden, RetryAfter
@@ -20,6 +20,7 @@ from bot import (
 )
 from bot.ports import SendResult
 from handlers.telegram._keyboard import to_markup
+from handlers.telegram._limiter import retry_seconds
 from handlers.telegram._links import ActionLinks
 from messages import (
     Rendered,
@@ -34,6 +35,7 @@ __all__ = ["TelegramSender"]
 logger = logging.getLogger(__name__)
 
 FIRST_CONTACT = "first_contact"
+FOLLOW_UP = "follow_up"
 METHOD_UPDATED = "method_updated"
 REMINDER = "agreement_reminder"
 BROKEN = "agreement_broken"
@@ -44,6 +46,7 @@ class TelegramSender:
 
     channel = "telegram"
     needs_chat = True
+    reaches_customer = True
 
     def __init__(self, bot: Bot, linking: Linking, settings: Settings) -> None:
         self._bot = bot
@@ -59,14 +62,14 @@ class TelegramSender:
         except Forbidden as error:
             raise ChannelBlocked(str(error)) from error
         except RetryAfter as error:
-            raise RateLimited(_seconds(error.retry_after)) from error
+            raise RateLimited(retry_seconds(error)) from error
         return SendResult(str(message.message_id))
 
     async def render(self, contact: Contact) -> Rendered:
         """The words and buttons of a contact, with fresh single-use action links."""
         params = contact.params
         locale = str(params.get("locale") or self._settings.default_locale)
-        if contact.template == FIRST_CONTACT:
+        if contact.template in (FIRST_CONTACT, FOLLOW_UP):
             return await self._first_contact(contact, locale)
         if contact.template == METHOD_UPDATED:
             return method_updated(owed=bool(params.get("owed")), locale=locale)
@@ -95,11 +98,5 @@ class TelegramSender:
             update_url=await self._links.update_url(contact.customer_id),
             pay_url=await self._links.pay_url(contact.customer_id) if amount else None,
             locale=locale,
+            follow_up=contact.template == FOLLOW_UP,
         )
-
-
-def _seconds(retry_after: int | float | timedelta) -> float:
-    """RetryAfter.retry_after is an int before PTB_TIMEDELTA and a timedelta after (PTB 22.2)."""
-    if isinstance(retry_after, timedelta):
-        return retry_after.total_seconds()
-    return float(retry_after)

@@ -1,0 +1,221 @@
+"""What the campaign scripts share: the emulator and `settle serve` as processes, the queue.
+
+Both run the product as operators do (`settle serve`, an SQLite file on disk) against the
+Bot API emulator in a process of its own (`python -m handlers.emulators telegram --limits`),
+so that killing one leaves the other's record intact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from bot import (
+    CaseStatus,
+    CaseType,
+    Customer,
+    NoContactTime,
+    Reason,
+    SystemClock,
+    next_allowed,
+    profile_for,
+)
+from bot.ports import ChannelLink
+from storage import SqliteStore
+
+TOKEN = "123456:bench-token"  # noqa: S105 - the emulator's fake token
+FIRST_CHAT = 1_000_000
+
+# Zones tried in turn for the seeded customers, with a country for its public holidays.
+ZONES = (
+    ("America/New_York", "US"),
+    ("Europe/London", "GB"),
+    ("Asia/Tokyo", "JP"),
+    ("America/Los_Angeles", "US"),
+    ("Europe/Berlin", "DE"),
+    ("Asia/Kolkata", "IN"),
+    ("Australia/Sydney", "AU"),
+    ("America/Sao_Paulo", "BR"),
+    ("Pacific/Auckland", "NZ"),
+    ("Asia/Singapore", "SG"),
+)
+
+
+def contact_zone(*, for_minutes: float) -> tuple[str, str]:
+    """A zone and country whose contact window is open now and stays open for a while.
+
+    The outbox holds messages outside 08:00-21:00 local time and on quiet days (weekends,
+    public holidays); asking the product's own policy keeps the scripts runnable any day.
+    """
+    now = datetime.now(UTC)
+    for zone, country in ZONES:
+        profile = profile_for(country)
+        moments = [now, now + timedelta(minutes=for_minutes)]
+        try:
+            if all(
+                next_allowed(m, zones=(ZoneInfo(zone),), profile=profile, country=country).allowed
+                for m in moments
+            ):
+                return zone, country
+        except NoContactTime:
+            continue
+    raise SystemExit(f"no zone of {[z for z, _ in ZONES]} is inside its contact window now")
+
+
+async def _seed(path: Path, count: int, zone: str, country: str) -> None:
+    clock = SystemClock()
+    store = await SqliteStore.open(path, clock)
+    try:
+        async with store.transaction() as tx:
+            for n in range(count):
+                customer = f"B-{n}"
+                await tx.upsert_customer(
+                    Customer(customer, locale="en_US", timezone=zone, country=country)
+                )
+                chat = str(FIRST_CHAT + n)
+                await tx.link_channel(ChannelLink(customer, "telegram", chat, clock.now()))
+                case = await tx.insert_case(
+                    customer_id=customer,
+                    case_type=CaseType.A,
+                    reason=Reason.CARD_DECLINED,
+                    status=CaseStatus.CONTACTING,
+                    opened_at=clock.now(),
+                    why={},
+                )
+                await tx.enqueue(
+                    customer_id=customer,
+                    case_id=case.id,
+                    channel="telegram",
+                    template="first_contact",
+                    params={"reason": "card_declined", "amount_minor": 10_000 + n}
+                    | {"currency": "USD", "locale": "en_US"},
+                    due_at=clock.now(),
+                    dedupe_key=f"bench:{n}",
+                )
+    finally:
+        await store.close()
+
+
+def seed(path: Path, count: int, zone: str, country: str) -> None:
+    """Queue one first message to each of `count` customers, each in a chat of their own."""
+    asyncio.run(_seed(path, count, zone, country))
+
+
+def statuses(path: Path) -> dict[str, int]:
+    """Contacts per outbox status, read straight from the file."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        rows = db.execute("SELECT status, count(*) FROM contacts GROUP BY status").fetchall()
+    return {str(status): int(count) for status, count in rows}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Emulator:
+    """The Bot API emulator in its own process."""
+
+    process: subprocess.Popen[str]
+    base_url: str
+    stats_url: str
+
+    @classmethod
+    def start(cls, *, per_second: int, chat_interval: float) -> Emulator:
+        command = [sys.executable, "-m", "handlers.emulators", "telegram", "--token", TOKEN]
+        command += ["--limits", "--per-second", str(per_second)]
+        command += ["--chat-interval", str(chat_interval)]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # noqa: S603
+        assert process.stdout is not None
+        urls = json.loads(process.stdout.readline())
+        return cls(process, urls["base_url"], urls["stats"])
+
+    def stats(self, *, per_chat: bool = True) -> dict[str, Any]:
+        params = {} if per_chat else {"per_chat": "0"}
+        answer: dict[str, Any] = httpx.get(self.stats_url, params=params, timeout=30).json()
+        return answer
+
+    def inject_429(self, retry_after: int) -> None:
+        url = self.stats_url.replace("/stats", "/inject429")
+        httpx.post(url, params={"retry_after": retry_after}, timeout=10).raise_for_status()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+@dataclass
+class Server:
+    """`settle serve` in its own process, on an SQLite file."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+
+    @classmethod
+    def start(cls, folder: Path, emulator: Emulator, *, log: Path, **settings: str) -> Server:
+        port = free_port()
+        env = {
+            **os.environ,
+            "SETTLE_DATABASE_URL": f"sqlite:///{folder / 'settle.db'}",
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "SETTLE_TELEGRAM_BASE_URL": emulator.base_url,
+            "SETTLE_TELEGRAM_BOT_USERNAME": "settle_bench_bot",
+            "SETTLE_TRIAGE_EVERY_HOURS": "0",
+            "SETTLE_WATCH_EVERY_MINUTES": "0",
+            "SETTLE_LOG_LEVEL": "WARNING",
+            "PTB_TIMEDELTA": "true",  # RetryAfter warns on every 429 without it (PTB 22.2)
+            **settings,
+        }
+        command = [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)]
+        with log.open("ab") as output:
+            process = subprocess.Popen(  # noqa: S603
+                command, cwd=folder, env=env, stdout=output, stderr=output
+            )
+        server = cls(process, port)
+        server.wait_healthy()
+        return server
+
+    def wait_healthy(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"settle serve exited with {self.process.returncode}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2).is_success:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise SystemExit("settle serve did not answer /healthz in time")
+
+    def metric(self, name: str) -> float:
+        """A counter of GET /metrics (0 when absent)."""
+        text = httpx.get(f"http://127.0.0.1:{self.port}/metrics", timeout=10).text
+        match = re.search(rf"^{re.escape(name)} ([0-9.e+]+)$", text, re.MULTILINE)
+        return float(match.group(1)) if match else 0.0
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=60)

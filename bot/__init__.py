@@ -39,7 +39,7 @@ from bot._model import (
     Reason,
 )
 from bot._money import Money, currency_exponent, parse_currency, split_largest_remainder
-from bot._outbox import OutboxWorker
+from bot._outbox import OutboxWorker, handing_over
 from bot._plan_policy import PlanPolicy, PlanTerms
 from bot._plans import Instalment, PaymentPlan, build_plan, monthly_dates, upfront_share
 from bot._policy import (
@@ -115,6 +115,7 @@ __all__ = [
     "button_data",
     "candidate_zones",
     "currency_exponent",
+    "handing_over",
     "judge",
     "monthly_dates",
     "next_allowed",

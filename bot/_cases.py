@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot._callbacks import queue_billing_event
-from bot._contact import TELEGRAM, start_contact
+from bot._contact import TELEGRAM, Outreach, start_contact
 from bot._model import Case, CaseStatus, CaseType, Invoice, Reason
 from bot.ports import AuditRecord, Tx
 
@@ -23,6 +23,7 @@ async def open_or_attach(
     invoice: Invoice | None,
     now: datetime,
     actor: str,
+    outreach: Outreach | None = None,
 ) -> tuple[Case, bool]:
     """Attach the fact to the customer's open case of this type, or open one; (case, opened)."""
     case = await tx.open_case(customer_id, case_type)
@@ -43,7 +44,7 @@ async def open_or_attach(
     await tx.audit(
         AuditRecord(now, actor, "opened", _opening(case_type, reason), case.id, customer_id, why)
     )
-    await start_contact(tx, case, now=now, actor=actor)
+    await start_contact(tx, case, now=now, actor=actor, outreach=outreach)
     return case, True
 
 
@@ -127,6 +128,33 @@ async def _settle_or_note(
         AuditRecord(now, actor, "closed", "paid in full", case.id, case.customer_id, detail)
     )
     return True
+
+
+async def reverse_into_case(
+    tx: Tx, invoice: Invoice, *, now: datetime, actor: str, detail: dict[str, Any]
+) -> int | None:
+    """A refund or chargeback on an invoice a case covered: the case goes to staff.
+
+    A closed case opens again (or, when the customer has another open case of the
+    type, that case takes the invoice); the id of the case staff now hold, or None
+    when no case ever covered the invoice.
+    """
+    cases = await tx.cases_for_invoice(invoice.id)
+    if not cases:
+        return None
+    case = next((c for c in cases if c.is_open), None)
+    if case is None:
+        latest = cases[-1]
+        case = await tx.open_case(latest.customer_id, latest.type)
+        if case is None:
+            await tx.reopen_case(latest.id, status=CaseStatus.ESCALATED)
+            case = latest
+        else:
+            await tx.attach_invoice(case.id, invoice.id)
+    await tx.update_case(case.id, status=CaseStatus.ESCALATED)
+    reason = f"payment reversed: {invoice.amount_due} due again on invoice {invoice.id}"
+    await tx.audit(AuditRecord(now, actor, "escalated", reason, case.id, case.customer_id, detail))
+    return case.id
 
 
 METHOD_UPDATED = "method_updated"

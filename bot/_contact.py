@@ -1,47 +1,158 @@
-"""Starting contact on a case: the first message, or the wait for a channel."""
+"""Reaching the customer about a case: the first message, follow-ups, and the fallback.
+
+Telegram comes first once the customer linked a chat. Before that, or when the
+chat is blocked, an email carries the deep link into Telegram (a bot cannot write
+first) when billing gave an address and email is configured. A case nobody can
+reach waits for a channel ("no channel yet"); one that loses its only channel
+goes to staff.
+"""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot._model import Case, CaseStatus
+from bot._ladder import Ladder, schedule_ladder
+from bot._model import Case, CaseStatus, Customer
 from bot.ports import AuditRecord, Tx
 
-__all__ = ["FIRST_CONTACT", "TELEGRAM", "start_contact"]
+__all__ = [
+    "EMAIL",
+    "FIRST_CONTACT",
+    "TELEGRAM",
+    "Outreach",
+    "fall_back",
+    "queue_follow_up",
+    "start_contact",
+]
+
+logger = logging.getLogger(__name__)
 
 TELEGRAM = "telegram"
+EMAIL = "email"
 FIRST_CONTACT = "first_contact"
+FOLLOW_UP_MESSAGE = "follow_up"
 
 
-async def start_contact(tx: Tx, case: Case, *, now: datetime, actor: str) -> CaseStatus:
-    """Queue the case's first message when the customer can be reached; the new status."""
+@dataclass(frozen=True, slots=True)
+class Outreach:
+    """How cases are pursued: the follow-up ladder, and whether email may be used."""
+
+    ladder: Ladder = field(default_factory=Ladder.default)
+    email: bool = False
+
+
+async def start_contact(
+    tx: Tx, case: Case, *, now: datetime, actor: str, outreach: Outreach | None = None
+) -> CaseStatus:
+    """Queue the case's first message on the best channel there is; the new status.
+
+    Called again when a channel appears (a chat linked, a bot unblocked), it queues
+    the first message there too; each channel's first message is queued once.
+    """
+    outreach = outreach or Outreach()
+    customer = await tx.get_customer(case.customer_id)
     if await tx.is_opted_out(case.customer_id):
         status = CaseStatus.OPTED_OUT
-    elif (link := await tx.channel_of(case.customer_id, TELEGRAM)) is None or not link.reachable:
+    elif (channel := await _channel(tx, case.customer_id, customer, outreach)) is None:
         status = CaseStatus.NO_CHANNEL
     else:
         status = CaseStatus.CONTACTING
-        await _queue_first(tx, case, now=now)
+        await _queue_first(tx, case, channel, customer, now=now)
+        await schedule_ladder(tx, case, outreach.ladder, start=now)
     if status is not case.status:
-        await tx.update_case(case.id, status=status)
-        await tx.audit(
-            AuditRecord(now, actor, "status", f"case is {status}", case.id, case.customer_id)
-        )
+        await _set_status(tx, case, status, now=now, actor=actor, reason=f"case is {status}")
     return status
 
 
-async def _queue_first(tx: Tx, case: Case, *, now: datetime) -> None:
+async def fall_back(
+    tx: Tx, case: Case, *, now: datetime, actor: str, outreach: Outreach | None = None
+) -> CaseStatus:
+    """The customer's chat stopped working: the next channel, or staff when there is none."""
+    outreach = outreach or Outreach()
+    customer = await tx.get_customer(case.customer_id)
+    if case.status is not CaseStatus.CONTACTING:
+        return case.status
+    if (channel := await _channel(tx, case.customer_id, customer, outreach)) is not None:
+        await _queue_first(tx, case, channel, customer, now=now)
+        return case.status
+    reason = "the customer cannot be reached on any channel"
+    await _set_status(tx, case, CaseStatus.ESCALATED, now=now, actor=actor, reason=reason)
+    return CaseStatus.ESCALATED
+
+
+async def queue_follow_up(
+    tx: Tx, case: Case, *, key: str, step: int, now: datetime, outreach: Outreach
+) -> int | None:
+    """Queue a ladder's follow-up on the customer's channel of the moment; its id or None.
+
+    `key` names the ladder's row, so that a step run twice queues one message.
+    """
+    customer = await tx.get_customer(case.customer_id)
+    channel = await _channel(tx, case.customer_id, customer, outreach)
+    if channel is None:
+        return None
     params = await first_contact_params(tx, case)
+    params["follow_up"] = step
+    params["while"] = [CaseStatus.CONTACTING.value]
+    if channel == EMAIL:
+        params = _for_email(params, customer)
+    return await tx.enqueue(
+        customer_id=case.customer_id,
+        case_id=case.id,
+        channel=channel,
+        template=FOLLOW_UP_MESSAGE if channel == TELEGRAM else FIRST_CONTACT,
+        params=params,
+        due_at=now,
+        dedupe_key=f"{key}:{channel}",
+    )
+
+
+async def _channel(
+    tx: Tx, customer_id: str, customer: Customer | None, outreach: Outreach
+) -> str | None:
+    link = await tx.channel_of(customer_id, TELEGRAM)
+    if link is not None and link.reachable:
+        return TELEGRAM
+    if outreach.email and customer is not None and customer.email:
+        return EMAIL
+    return None
+
+
+async def _queue_first(
+    tx: Tx, case: Case, channel: str, customer: Customer | None, *, now: datetime
+) -> None:
+    params = await first_contact_params(tx, case)
+    key = f"case:{case.id}:{FIRST_CONTACT}"
+    if channel == EMAIL:
+        params = _for_email(params, customer)
+        key = f"{key}:{EMAIL}"
     await tx.enqueue(
         customer_id=case.customer_id,
         case_id=case.id,
-        channel=TELEGRAM,
+        channel=channel,
         template=FIRST_CONTACT,
         params=params,
         due_at=now,
-        dedupe_key=f"case:{case.id}:{FIRST_CONTACT}",
+        dedupe_key=key,
     )
+
+
+def _for_email(params: dict[str, Any], customer: Customer | None) -> dict[str, Any]:
+    """An email names the reason but no amount or date: the address is billing's, not a
+    channel the customer proved with a link token (DESIGN.md), and may be read by others."""
+    kept = {k: v for k, v in params.items() if k not in {"amount_minor", "currency", "due_on"}}
+    return kept | {"to": customer.email if customer else None}
+
+
+async def _set_status(
+    tx: Tx, case: Case, status: CaseStatus, *, now: datetime, actor: str, reason: str
+) -> None:
+    await tx.update_case(case.id, status=status)
+    action = "escalated" if status is CaseStatus.ESCALATED else "status"
+    await tx.audit(AuditRecord(now, actor, action, reason, case.id, case.customer_id))
 
 
 async def first_contact_params(tx: Tx, case: Case) -> dict[str, Any]:

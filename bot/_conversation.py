@@ -6,7 +6,8 @@ import logging
 from datetime import datetime
 
 from bot._callbacks import queue_billing_event
-from bot._contact import TELEGRAM, start_contact
+from bot._contact import EMAIL, TELEGRAM, Outreach, fall_back, start_contact
+from bot._ladder import CASE
 from bot._model import CaseStatus
 from bot.ports import AuditRecord, Clock, Store, Tx
 
@@ -15,12 +16,18 @@ __all__ = ["Conversation", "opt_out"]
 logger = logging.getLogger(__name__)
 
 
+# Cases that wait for a way to reach the customer, or are being contacted; escalated,
+# agreed and paused cases keep their status when a channel comes back.
+_WAITING = frozenset({CaseStatus.NO_CHANNEL, CaseStatus.OPTED_OUT, CaseStatus.CONTACTING})
+
+
 class Conversation:
     """Customer actions from a chat, applied to the linked customer's cases."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, outreach: Outreach | None = None) -> None:
         self._store = store
         self._clock = clock
+        self._outreach = outreach or Outreach()
 
     async def customer_of(self, chat_id: str) -> str | None:
         async with self._store.transaction() as tx:
@@ -47,7 +54,10 @@ class Conversation:
                 )
             )
             for case in await tx.open_cases_of(customer_id):
-                await start_contact(tx, case, now=now, actor="customer")
+                if case.status in _WAITING:
+                    await start_contact(
+                        tx, case, now=now, actor="customer", outreach=self._outreach
+                    )
         return customer_id
 
     async def set_reachable(self, chat_id: str, reachable: bool) -> None:
@@ -61,14 +71,19 @@ class Conversation:
             reason = "customer unblocked the bot" if reachable else "customer blocked the bot"
             await tx.audit(AuditRecord(now, "telegram", action, reason, None, customer_id))
             for case in await tx.open_cases_of(customer_id):
-                if reachable or case.status is CaseStatus.CONTACTING:
-                    await start_contact(tx, case, now=now, actor="telegram")
+                if reachable and case.status in _WAITING:
+                    await start_contact(
+                        tx, case, now=now, actor="telegram", outreach=self._outreach
+                    )
+                elif not reachable:
+                    await fall_back(tx, case, now=now, actor="telegram", outreach=self._outreach)
 
 
 async def opt_out(tx: Tx, customer_id: str, *, now: datetime) -> None:
     """Stop automated messages at once (COMPLIANCE rule 6); staff still see the cases."""
     await tx.set_opted_out(customer_id, now)
-    await tx.cancel_queued(customer_id, channel=TELEGRAM)
+    for channel in (TELEGRAM, EMAIL, CASE):
+        await tx.cancel_queued(customer_id, channel=channel)
     for case in await tx.open_cases_of(customer_id):
         await tx.update_case(case.id, status=CaseStatus.OPTED_OUT)
         reason = "customer asked to stop messages"

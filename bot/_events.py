@@ -13,7 +13,15 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+)
 
 from bot._errors import EventRejected, InvalidInput
 from bot._model import Reason
@@ -94,6 +102,7 @@ class EventCustomer(_Part):
     locale: Annotated[str, Field(max_length=35), AfterValidator(_locale)] | None = None
     timezone: Annotated[str, Field(max_length=64), AfterValidator(_zone)] | None = None
     country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] | None = None
+    marketing_consent: StrictBool | None = None
 
 
 class EventInvoice(_Part):

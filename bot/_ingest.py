@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from bot._cases import close_paid_cases, open_or_attach, request_retry, thank_for_method
+from bot._cases import (
+    close_paid_cases,
+    open_or_attach,
+    request_retry,
+    reverse_into_case,
+    thank_for_method,
+)
 from bot._errors import EventRejected
 from bot._events import BillingEvent, EventType, occurred_before
 from bot._model import (
@@ -123,7 +129,16 @@ class _Apply:
         if event.customer is not None:
             c = event.customer
             country = c.country.upper() if c.country else None
-            customer = Customer(c.id, c.name, c.phone, c.email, c.locale, c.timezone, country)
+            customer = Customer(
+                c.id,
+                c.name,
+                c.phone,
+                c.email,
+                c.locale,
+                c.timezone,
+                country,
+                marketing_consent=c.marketing_consent,
+            )
             return (await tx.upsert_customer(customer)).id
         method = event.payment_method
         if (
@@ -228,6 +243,7 @@ class _Apply:
             invoice=invoice,
             now=self.now,
             actor=self.actor,
+            outreach=self.settings.outreach,
         )
         (self.result.opened if opened else self.result.updated).append(case.id)
 
@@ -358,6 +374,7 @@ class _Apply:
             invoice=invoice,
             now=self.now,
             actor=self.actor,
+            outreach=self.settings.outreach,
         )
         (self.result.opened if opened else self.result.updated).append(case.id)
 
@@ -436,7 +453,13 @@ class _Apply:
         new_due = min(invoice.amount.minor, invoice.amount_due.minor + amount.minor)
         updated = _with_due(invoice, new_due, self.event.occurred_at)
         await self.tx.save_invoice(updated)
-        if updated.status is InvoiceStatus.OVERDUE:
+        detail = {"event": self.event.id, "invoice": invoice.id, "reversed": str(amount)}
+        reviewed = await reverse_into_case(
+            self.tx, updated, now=self.now, actor=self.actor, detail=detail
+        )
+        if reviewed is not None:
+            self.result.updated.append(reviewed)
+        elif updated.status is InvoiceStatus.OVERDUE:
             await self._triage(customer_id, updated)
 
     async def _on_customer_updated(self, customer_id: str) -> None:

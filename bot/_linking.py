@@ -92,7 +92,8 @@ class Linking:
                 )
             )
             for case in await tx.open_cases_of(customer_id):
-                if case.status is CaseStatus.NO_CHANNEL:
-                    await start_contact(tx, case, now=now, actor="customer")
+                if case.status in (CaseStatus.NO_CHANNEL, CaseStatus.CONTACTING):
+                    outreach = self._settings.outreach
+                    await start_contact(tx, case, now=now, actor="customer", outreach=outreach)
         logger.info("chat linked customer=%s chat=%s", customer_id, chat_id)
         return customer_id

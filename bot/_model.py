@@ -109,6 +109,8 @@ class Customer:
     timezone: str | None = None
     country: str | None = None
     chosen_locale: str | None = None  # picked by the customer in the chat; wins over `locale`
+    # Whether billing recorded consent to marketing (retention promotions, rule 16).
+    marketing_consent: bool | None = None
 
     @property
     def language(self) -> str | None:

@@ -1,9 +1,14 @@
 """The outbox worker: claim due contacts, send them, record what happened.
 
-A contact is claimed atomically (it becomes `sending`), handed to its channel's
-sender, then marked `sent` with the channel's message id. A crash between the
-channel accepting and the mark leaves it `sending`; `release_stale` puts it back,
-so it is sent again: the only way a message goes out twice.
+A contact is claimed atomically (it becomes `sending`), handed to its channel's sender,
+then marked `sent` with the channel's message id. Contacts go out concurrently, one lane
+per chat (`bot._lanes`); pacing is the channel's own (Telegram's rate limiter), the one
+place all of a bot's traffic passes.
+
+A stop between the channel accepting a message and the mark is the only way a message
+goes out twice. The sender says when the message leaves (`handing_over`), the store notes
+it, and at start the worker puts back what a stopped process left `sending` and counts
+those that had left as possible duplicates (`settle_outbox_resent_total`).
 """
 
 from __future__ import annotations
@@ -13,106 +18,227 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 
+from bot._contact import Outreach, fall_back
 from bot._errors import ChannelBlocked, RateLimited
-from bot._model import CaseStatus, Contact, ContactStatus
+from bot._lanes import Lanes
+from bot._metrics import Metrics
+from bot._model import Contact, ContactStatus
 from bot._policy import NoContactTime, candidate_zones, next_allowed, profile_for
 from bot._settings import Settings
-from bot.ports import AuditRecord, Clock, Sender, Store
+from bot.ports import AuditRecord, Clock, Released, Sender, SendResult, Store
 
-__all__ = ["OutboxWorker"]
+__all__ = ["OutboxWorker", "handing_over"]
 
 logger = logging.getLogger(__name__)
 
-_STALE_AFTER = timedelta(minutes=5)
+# With several workers on one database, a contact claimed longer ago than this belongs to a
+# worker that died; alone on an SQLite file, every `sending` contact at start does.
+_LEASE = timedelta(minutes=5)
+# On stop, how long a message already in the channel's hands may take to be answered.
+_STOP_GRACE = 10.0
+# Telegram counts messages per second (https://core.telegram.org/bots/faq).
+_RATE_PERIOD = 1.0
+# The held rule of a chat's messages that wait for an earlier one put back for later.
+_BEHIND = "behind an earlier message"
+
+_handover: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar(
+    "outbox_handover", default=None
+)
+
+
+async def handing_over() -> None:
+    """Tell the outbox that the message being sent leaves now, in the channel's network call.
+
+    Senders (or the rate limiter they pass through) await it just before the request that
+    delivers; a stop from then until the contact is marked counts as a possible duplicate.
+    Outside an outbox delivery, and after the first call, it does nothing.
+    """
+    hook = _handover.get()
+    if hook is not None:
+        _handover.set(None)
+        await hook()
+
+
+# A promotion may go without marketing consent inside a conversation the customer started:
+# one in which they wrote or tapped within this long (the customer-service window that
+# messaging platforms use for replies).
+_CONVERSATION = timedelta(hours=24)
+_PROMOTION_RECHECK = timedelta(days=1)
+
+
+def _customer_started(heard: datetime | None, now: datetime) -> bool:
+    return heard is not None and now - heard <= _CONVERSATION
 
 
 class OutboxWorker:
     """Sends due contacts through the senders of their channels."""
 
     def __init__(
-        self, store: Store, clock: Clock, settings: Settings, senders: Mapping[str, Sender]
+        self,
+        store: Store,
+        clock: Clock,
+        settings: Settings,
+        senders: Mapping[str, Sender],
+        *,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._settings = settings
         self._senders = dict(senders)
-        self._last_sent: dict[str, float] = {}
+        self._metrics = metrics or Metrics()
+        self._handed: set[int] = set()
+        self._resume_at = 0.0
+
+    async def recover(self) -> Released:
+        """Put back what a stopped process left `sending`; call once, before `run`."""
+        released = await self._store.release_orphans(claimed_before=self._clock.now() - _LEASE)
+        self._metrics.outbox_released.inc(released.count)
+        self._metrics.outbox_resent.inc(len(released.handed))
+        if released.count:
+            # The stopped process sent until a moment ago, and the channel still counts those
+            # messages against its limits, which this process's rate limiter cannot know:
+            # the first pass waits until they are out of every window (`run`).
+            hold = max(_RATE_PERIOD, self._settings.telegram_chat_interval_seconds)
+            self._resume_at = time.monotonic() + hold
+            logger.warning(
+                "outbox put back %d contacts left sending by a stopped process; %d had "
+                "reached their channel and may arrive twice: %s",
+                released.count,
+                len(released.handed),
+                list(released.handed),
+            )
+        return released
 
     async def run_once(self) -> int:
         """Send what is due now on every channel; how many contacts were handled."""
         handled = 0
         for channel, sender in self._senders.items():
-            due = await self._store.claim_due(
-                channel=channel, now=self._clock.now(), limit=self._settings.outbox_batch
-            )
-            for contact in due:
-                await self._deliver(sender, contact)
+            due = await self._claim(channel, self._settings.outbox_batch)
+            lanes = self._lanes(sender)
+            lanes.add(due)
+            await lanes.join()
             handled += len(due)
         return handled
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Poll until `stop` is set; contacts left `sending` by a dead process are retried."""
-        released = await self._store.release_stale(before=self._clock.now() - _STALE_AFTER)
-        if released:
-            logger.warning(
-                "outbox released %d contacts left sending by a stopped process", released
-            )
-        logger.info("outbox worker started channels=%s", sorted(self._senders))
-        while not stop.is_set():
-            try:
-                handled = await self.run_once()
-            except Exception:
-                logger.exception("outbox pass failed")
-                handled = 0
-            if handled == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self._settings.outbox_poll_seconds)
+        """Send as contacts fall due, every channel at once, until `stop` is set."""
+        logger.info(
+            "outbox worker started channels=%s concurrency=%d",
+            sorted(self._senders),
+            self._settings.outbox_concurrency,
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), self._resume_at - time.monotonic())
+        await asyncio.gather(
+            *(self._feed(channel, sender, stop) for channel, sender in self._senders.items())
+        )
         logger.info("outbox worker stopped")
 
-    async def _deliver(self, sender: Sender, contact: Contact) -> None:
+    async def _feed(self, channel: str, sender: Sender, stop: asyncio.Event) -> None:
+        """Keep the channel's lanes fed: claim more once half of what was claimed is done."""
+        batch = self._settings.outbox_batch
+        low = batch // 2
+        lanes = self._lanes(sender)
+        try:
+            while not stop.is_set():
+                room = batch - lanes.pending
+                due = await self._claim(channel, room) if lanes.pending <= low else []
+                lanes.add(due)
+                if lanes.pending > low:
+                    await lanes.wait_below(low + 1, timeout=self._settings.outbox_poll_seconds)
+                elif len(due) < room:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), self._settings.outbox_poll_seconds)
+        finally:
+            await lanes.close(lambda contact: contact.id in self._handed, grace=_STOP_GRACE)
+
+    async def _claim(self, channel: str, limit: int) -> list[Contact]:
+        try:
+            return await self._store.claim_due(channel=channel, now=self._clock.now(), limit=limit)
+        except Exception:
+            logger.exception("outbox claim failed channel=%s", channel)
+            return []
+
+    def _lanes(self, sender: Sender) -> Lanes:
+        async def deliver(contact: Contact) -> datetime | None:
+            return await self._deliver(sender, contact)
+
+        return Lanes(deliver, self._put_back, limit=self._settings.outbox_concurrency)
+
+    async def _deliver(self, sender: Sender, contact: Contact) -> datetime | None:
+        """Deliver one contact; when it was put back for later, the time it will go."""
+        if await self._out_of_step(contact):
+            return None
         if sender.needs_chat and contact.chat_id is None:
             await self._finish(contact, ContactStatus.FAILED, error="no linked chat")
-            return
-        if sender.needs_chat and await self._held(contact):
-            return
-        if contact.chat_id is not None:
-            await self._pace(contact.chat_id)
+            return None
+        if sender.reaches_customer and await self._held(contact):
+            return None
         started = time.perf_counter()
         try:
-            result = await sender.send(contact)
-        except ChannelBlocked:
-            await self._blocked(contact)
+            result = await self._send(sender, contact)
+        except ChannelBlocked as error:
+            await self._blocked(contact, str(error))
+            return None
         except RateLimited as error:
             retry_at = self._clock.now() + timedelta(seconds=error.retry_after)
             logger.warning(
                 "contact=%d rate limited; retry in %.1f s", contact.id, error.retry_after
             )
             await self._finish(contact, ContactStatus.QUEUED, error=str(error), retry_at=retry_at)
+            return retry_at
         except Exception as error:
-            await self._failed(contact, error)
-        else:
-            await self._finish(
-                contact, ContactStatus.SENT, channel_message_id=result.channel_message_id
-            )
-            logger.info(
-                "contact=%d sent channel=%s template=%s case=%s duration_ms=%.0f",
-                contact.id,
-                contact.channel,
-                contact.template,
-                contact.case_id,
-                (time.perf_counter() - started) * 1000,
-            )
+            return await self._failed(contact, error)
+        await self._finish(
+            contact, ContactStatus.SENT, channel_message_id=result.channel_message_id
+        )
+        logger.info(
+            "contact=%d sent channel=%s template=%s case=%s duration_ms=%.0f",
+            contact.id,
+            contact.channel,
+            contact.template,
+            contact.case_id,
+            (time.perf_counter() - started) * 1000,
+        )
+        return None
 
-    async def _pace(self, chat_id: str) -> None:
-        """At most one message a second to one chat (Telegram's limit, not its rate limiter's)."""
-        interval = self._settings.telegram_chat_interval_seconds
-        wait = self._last_sent.get(chat_id, -interval) + interval - time.monotonic()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        self._last_sent[chat_id] = time.monotonic()
+    async def _send(self, sender: Sender, contact: Contact) -> SendResult:
+        async def hand_over() -> None:
+            self._handed.add(contact.id)
+            await self._store.hand_over(contact.id)
+
+        token = _handover.set(hand_over)
+        try:
+            return await sender.send(contact)
+        finally:
+            _handover.reset(token)
+
+    async def _put_back(self, contact: Contact, until: datetime) -> None:
+        """Hold a chat's later message until an earlier one put back for later can go."""
+        await self._store.hold_contact(contact.id, until=until, rule=_BEHIND)
+        self._metrics.outbox.labels(contact.channel, "held").inc()
+
+    async def _out_of_step(self, contact: Contact) -> bool:
+        """Cancel a contact meant only while its case has some statuses, once it has another.
+
+        Follow-ups carry `params["while"]`: they make sense only while the case is still being
+        contacted, and whatever moved it on (payment, agreement, escalation) cancels them.
+        """
+        wanted = contact.params.get("while")
+        if wanted is None or contact.case_id is None:
+            return False
+        async with self._store.transaction() as tx:
+            case = await tx.get_case(contact.case_id)
+        allowed = [wanted] if isinstance(wanted, str) else list(wanted)
+        if case is None or case.status.value in allowed:
+            return False
+        await self._finish(contact, ContactStatus.CANCELLED, error=f"case is {case.status}")
+        return True
 
     async def _held(self, contact: Contact) -> bool:
         """Whether the contact policy holds the message back (COMPLIANCE rules 1 to 4, 6)."""
@@ -132,11 +258,18 @@ class OutboxWorker:
             if contact.case_id is not None:
                 since = now - profile.cap_window
                 sent = await tx.sent_on_case(contact.case_id, since=since)
+            promotion = bool(contact.params.get("promotion"))
+            heard = await tx.last_heard_from(customer.id) if promotion else None
         if opted_out:
             await self._finish(contact, ContactStatus.CANCELLED, error="customer opted out")
             return True
         if case is not None and not case.is_open:
             await self._finish(contact, ContactStatus.CANCELLED, error="case closed")
+            return True
+        if promotion and not customer.marketing_consent and not _customer_started(heard, now):
+            # Rule 16: a retention promotion is marketing. It waits, looked at again daily,
+            # for consent from billing or for the customer to write to us.
+            await self._hold(contact, until=now + _PROMOTION_RECHECK, rule="marketing consent")
             return True
         zones = candidate_zones(customer, default_zone=self._settings.default_timezone)
         try:
@@ -149,12 +282,15 @@ class OutboxWorker:
             return True
         if decision.allowed:
             return False
-        rule = decision.rule or "contact policy"
-        await self._store.hold_contact(contact.id, until=decision.at, rule=rule)
-        logger.info("contact=%d held by %s until %s", contact.id, rule, decision.at.isoformat())
+        await self._hold(contact, until=decision.at, rule=decision.rule or "contact policy")
         return True
 
-    async def _failed(self, contact: Contact, error: Exception) -> None:
+    async def _hold(self, contact: Contact, *, until: datetime, rule: str) -> None:
+        await self._store.hold_contact(contact.id, until=until, rule=rule)
+        self._metrics.outbox.labels(contact.channel, "held").inc()
+        logger.info("contact=%d held by %s until %s", contact.id, rule, until.isoformat())
+
+    async def _failed(self, contact: Contact, error: Exception) -> datetime | None:
         if contact.attempts >= self._settings.outbox_max_attempts:
             logger.error(
                 "contact=%d dead after %d attempts: %s",
@@ -163,7 +299,7 @@ class OutboxWorker:
                 type(error).__name__,
             )
             await self._finish(contact, ContactStatus.DEAD, error=repr(error))
-            return
+            return None
         # Exponential backoff with full jitter, capped at an hour.
         delay = random.uniform(0, min(3600.0, 2.0**contact.attempts))
         logger.warning(
@@ -175,26 +311,32 @@ class OutboxWorker:
         )
         retry_at = self._clock.now() + timedelta(seconds=delay)
         await self._finish(contact, ContactStatus.QUEUED, error=repr(error), retry_at=retry_at)
+        return retry_at
 
-    async def _blocked(self, contact: Contact) -> None:
-        await self._finish(contact, ContactStatus.FAILED, error="blocked by the customer")
+    async def _blocked(self, contact: Contact, why: str) -> None:
+        """The channel refuses this customer for good: the next channel, or staff.
+
+        A chat that blocked the bot is marked unreachable (an unblock restores it); an
+        address the mail server refuses leaves the case with Telegram if linked, else staff.
+        """
+        chat = contact.chat_id is not None
+        reason = "customer blocked the bot" if chat else f"address refused: {why}"
+        await self._finish(contact, ContactStatus.FAILED, error=reason)
         now = self._clock.now()
+        outreach = self._settings.outreach
+        if not chat:
+            outreach = Outreach(outreach.ladder, email=False)
         async with self._store.transaction() as tx:
-            assert contact.chat_id is not None
-            await tx.set_reachable(contact.channel, contact.chat_id, False)
-            if contact.case_id is not None:
-                await tx.update_case(contact.case_id, status=CaseStatus.NO_CHANNEL)
-                await tx.audit(
-                    AuditRecord(
-                        now,
-                        "outbox",
-                        "unreachable",
-                        "customer blocked the bot",
-                        contact.case_id,
-                        contact.customer_id,
-                    )
-                )
-        logger.warning("contact=%d chat blocked; channel marked unreachable", contact.id)
+            if contact.chat_id is not None:
+                await tx.set_reachable(contact.channel, contact.chat_id, False)
+            record = AuditRecord(
+                now, "outbox", "unreachable", reason, contact.case_id, contact.customer_id
+            )
+            await tx.audit(record)
+            for case in await tx.open_cases_of(contact.customer_id):
+                await fall_back(tx, case, now=now, actor="outbox", outreach=outreach)
+        channel = contact.channel
+        logger.warning("contact=%d %s; channel %s unreachable", contact.id, reason, channel)
 
     async def _finish(
         self,
@@ -213,3 +355,5 @@ class OutboxWorker:
             error=error,
             retry_at=retry_at,
         )
+        self._handed.discard(contact.id)
+        self._metrics.outbox.labels(contact.channel, status.value).inc()

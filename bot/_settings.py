@@ -6,7 +6,7 @@ from datetime import time
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
@@ -15,6 +15,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot._errors import InvalidInput
 from bot._money import Money, parse_currency
+
+if TYPE_CHECKING:
+    from bot._contact import Outreach
 
 __all__ = ["Settings"]
 
@@ -67,6 +70,9 @@ class Settings(BaseSettings):
 
     # Plans the bot may offer on its own (see examples/plan-policy.toml); unset: defaults.
     plan_policy_file: Path | None = None
+    # Follow-ups after the first message and when staff take over, per case type and stage
+    # (see examples/follow-ups.toml); unset: the built-in ladder.
+    follow_up_file: Path | None = None
 
     # Telegram.
     telegram_bot_token: SecretStr | None = Field(
@@ -87,9 +93,52 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_batch: int = Field(default=50, ge=1)
     outbox_max_attempts: int = Field(default=8, ge=1)
+    # Contacts delivered at once per channel (one chat at a time): enough to keep 30 a second
+    # flowing over Bot API round trips of up to about a quarter of a second.
+    outbox_concurrency: int = Field(default=8, ge=1)
     telegram_max_per_second: int = Field(default=30, ge=1)
     # Telegram allows about one message a second to one chat.
     telegram_chat_interval_seconds: float = Field(default=1.0, ge=0)
+
+    # Email.
+    # The first touch of a customer with no linked chat (bots cannot write first), and the
+    # fallback when the chat is unreachable; off while `email_from` is unset. Security:
+    # "starttls" upgrades the connection and refuses a server that cannot (submission, port
+    # 587, RFC 6409); "tls" is TLS from the first byte (port 465, RFC 8314); "none" is plain
+    # text, for a relay on the same host only. Credentials are used when both are set.
+    email_from: str | None = None
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Where customers reach Settle's own pages (the opt-out links of emails); mail providers
+    # offer one-click unsubscribe only for an HTTPS URL (RFC 8058).
+    public_url: str = "http://127.0.0.1:8080"
+    # Days an email's opt-out link keeps working: mail is read long after it is sent, and
+    # the link must work for at least 30 days after (CAN-SPAM, 15 U.S.C. 7704(a)(3)).
+    email_optout_ttl_days: int = Field(default=365, ge=30)
+
+    @field_validator("email_from")
+    @classmethod
+    def _check_email_from(cls, value: str | None) -> str | None:
+        """Refuse a sender address at start rather than at the first email; empty is off."""
+        if not value:
+            return None
+        from email.headerregistry import Address  # only this validator needs them
+        from email.utils import parseaddr
+
+        name, address = parseaddr(value)
+        try:
+            Address(display_name=name, addr_spec=address)
+        except Exception:  # the header parser raises ValueError, IndexError or its own errors
+            msg = (
+                f"SETTLE_EMAIL_FROM {value!r} is not an email address; expected e.g. "
+                "'Settle <billing@example.com>'"
+            )
+            raise ValueError(msg) from None
+        return value
 
     # Contact policy (COMPLIANCE.md): the profile of customers whose country has none of its
     # own, and country=profile pairs that override it, e.g. "US=us-ma".
@@ -159,6 +208,19 @@ class Settings(BaseSettings):
     def min_substantial(self) -> dict[str, Money]:
         """`substantial_min_amount` as money."""
         return _min_amounts(self.substantial_min_amount)
+
+    @cached_property
+    def outreach(self) -> Outreach:
+        """The follow-up ladder and the channels cases may use; `ConfigurationError` if bad."""
+        from bot._contact import Outreach
+        from bot._ladder import Ladder
+
+        return Outreach(Ladder.load(self.follow_up_file), email=self.email_enabled)
+
+    @property
+    def email_enabled(self) -> bool:
+        """Whether customers can be written to by email (a sender address is set)."""
+        return self.email_from is not None
 
     @property
     def sqlite_path(self) -> Path | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from bot._cases import open_or_attach
+from bot._contact import Outreach
 from bot._model import CaseType, Invoice, InvoiceStatus, Reason
 from bot._settings import Settings
 from bot._triage import HISTORY, Verdict, judge
@@ -69,7 +70,8 @@ async def sweep(
     result.aged = len(aged)
     result.substantial = len(chosen)
     for start in range(0, len(chosen), _CHUNK):
-        await _open(store, chosen[start : start + _CHUNK], clock.now(), actor, context, result)
+        batch = chosen[start : start + _CHUNK]
+        await _open(store, batch, clock.now(), actor, context, result, settings.outreach)
     logger.info(
         "sweep invoices=%d aged=%d overdue=%d substantial=%d opened=%d",
         seen,
@@ -105,6 +107,7 @@ async def _open(
     actor: str,
     context: dict[str, str] | None,
     result: SweepResult,
+    outreach: Outreach,
 ) -> None:
     async with store.transaction() as tx:
         for invoice, verdict in chosen:
@@ -118,6 +121,7 @@ async def _open(
                 invoice=invoice,
                 now=now,
                 actor=actor,
+                outreach=outreach,
             )
             if opened:
                 result.opened.append(case.id)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from bot._agreements import Agreement
 from bot._callbacks import agreement_payload, queue_billing_event
 from bot._contact import TELEGRAM
+from bot._ladder import schedule_ladder
 from bot._model import Case, CaseStatus, Customer
 from bot._policy import candidate_zones, next_allowed, profile_for
 from bot._settings import Settings
@@ -207,6 +208,10 @@ class _Watch:
         )
         if not self._quiet:
             await self._tell_broken(number)
+            # The follow-ups start again, counted from the day the agreement broke.
+            round_key = f"broken:{self.agreement.id}"
+            ladder = self.settings.outreach.ladder
+            await schedule_ladder(self.tx, self.case, ladder, start=self.now, round_key=round_key)
         await queue_billing_event(
             self.tx,
             kind=f"{self.agreement.kind}_broken",

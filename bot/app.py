@@ -34,8 +34,10 @@ from bot import (
     watch_agreements,
 )
 from bot._metrics import Metrics
+from bot._steps import CaseSteps
 from bot.ports import Clock, Sender, Store
 from handlers.billing import BillingCallbackSender, billing_routes
+from handlers.email import EmailSender, optout_routes
 from handlers.telegram import (
     ActionLinks,
     ChatHandlers,
@@ -83,7 +85,7 @@ class Runtime:
             metrics=Metrics(),
             ingest=Ingest(store, clock, settings),
             linking=Linking(store, clock, settings),
-            conversation=Conversation(store, clock),
+            conversation=Conversation(store, clock, settings.outreach),
             polling=polling,
         )
         if settings.telegram_bot_token is not None:
@@ -101,6 +103,9 @@ class Runtime:
             )
             handlers.install(runtime.telegram)
         runtime._add_callbacks()
+        runtime._senders.append(CaseSteps(store, clock, settings.outreach))
+        if settings.email_enabled:
+            runtime._senders.append(EmailSender(store, clock, settings))
         return runtime
 
     async def start(self) -> None:
@@ -121,7 +126,11 @@ class Runtime:
             await self._start_telegram(self.telegram)
         if self._senders:
             senders = {sender.channel: sender for sender in self._senders}
-            worker = OutboxWorker(self.store, self.clock, self.settings, senders)
+            worker = OutboxWorker(
+                self.store, self.clock, self.settings, senders, metrics=self.metrics
+            )
+            # Before serving, so that /metrics counts the possible resends from the start.
+            await worker.recover()
             self._background(worker.run(self._stop), "outbox")
 
     def _background(self, work: Coroutine[Any, Any, None], name: str) -> None:
@@ -219,6 +228,8 @@ def create_app(runtime: Runtime) -> Starlette:
 
     routes = [
         *billing_routes(runtime.ingest, runtime.settings, runtime.metrics),
+        # Always mounted: links in emails already sent keep working when email is off.
+        *optout_routes(runtime.store, runtime.clock, runtime.settings),
         Route("/healthz", healthz),
         Route("/metrics", metrics),
     ]

@@ -79,9 +79,6 @@ def main(log_level: str | None) -> None:
     )
     # httpx logs every request URL at INFO, and Bot API URLs carry the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    # With no retries of its own, the rate limiter logs every 429 as an error with a
-    # traceback; the outbox waits out retry_after and logs it as the warning it is.
-    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
 
 
 @main.command()

@@ -36,6 +36,7 @@ __all__ = [
     "ImportedInvoice",
     "ReceivedPayment",
     "RegisteredPayment",
+    "Released",
     "SendResult",
     "Sender",
     "Store",
@@ -212,6 +213,10 @@ class Tx(Protocol):
         closed_at: datetime | None = None,
     ) -> None: ...
 
+    async def reopen_case(self, case_id: int, *, status: CaseStatus) -> None:
+        """Open a closed case again, in the pre-collection stage, with `status`."""
+        ...
+
     async def attach_invoice(self, case_id: int, invoice_id: str) -> None: ...
 
     async def cases_for_invoice(self, invoice_id: str) -> list[Case]: ...
@@ -286,6 +291,14 @@ class Tx(Protocol):
         """Cancel one queued contact by its key; whether there was one to cancel."""
         ...
 
+    async def last_heard_from(self, customer_id: str) -> datetime | None:
+        """When the customer last wrote or tapped in a chat with the bot, if ever."""
+        ...
+
+    async def cancel_queued_on_case(self, case_id: int, *, channel: str) -> int:
+        """Cancel the case's rows still waiting on `channel`; how many."""
+        ...
+
     async def cancel_queued(self, customer_id: str, *, channel: str) -> int:
         """Cancel the customer's queued messages on a channel; how many."""
         ...
@@ -347,6 +360,19 @@ class Store(Protocol):
         """Put back contacts left `sending` by a process that died; how many."""
         ...
 
+    async def hand_over(self, contact_id: int) -> None:
+        """Note that a claimed contact leaves for its channel now (see `release_orphans`)."""
+        ...
+
+    async def release_orphans(self, *, claimed_before: datetime) -> Released:
+        """Put back what a stopped process left `sending`; the outbox calls it once at start.
+
+        A backend one process owns (an SQLite file) puts back every such contact at once; one
+        shared by several workers only those claimed before `claimed_before`, whose worker
+        must have died, as live workers hold the others.
+        """
+        ...
+
     async def list_cases(self, *, open_only: bool = False) -> list[CaseView]: ...
 
     async def case_view(self, case_id: int) -> CaseView | None: ...
@@ -361,6 +387,15 @@ class Store(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class Released:
+    """Contacts put back in the queue after a stop, and those already handed to the channel:
+    sent again, these may reach the customer twice (DESIGN.md, Durable outbox)."""
+
+    count: int
+    handed: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class SendResult:
     channel_message_id: str
 
@@ -371,6 +406,8 @@ class Sender(Protocol):
     channel: str
     # Whether a contact needs a linked chat (a customer channel) or goes to a fixed place.
     needs_chat: bool
+    # Whether it writes to the customer, so that the contact policy applies (COMPLIANCE).
+    reaches_customer: bool
 
     async def send(self, contact: Contact) -> SendResult:
         """Deliver; raise `bot.ChannelBlocked`, `bot.RateLimited` or any error to retry."""

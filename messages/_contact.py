@@ -53,8 +53,12 @@ def first_contact(
     pay_url: str | None,
     locale: str,
     invoice_count: int = 1,
+    follow_up: bool = False,
 ) -> Rendered:
-    """The message that opens a case; `invoice_count` counts overdue invoices (type C)."""
+    """The message that opens a case; `invoice_count` counts overdue invoices (type C).
+
+    A `follow_up` says the same again, opened by a line that it is a second note.
+    """
     language = normalize_locale(locale)
     # Numbers and dates follow the text's language when the locale's own language has no
     # catalogue: a Persian date inside English text would read as a mix of both.
@@ -67,6 +71,8 @@ def first_contact(
     ]
     if reason is Reason.SUBSTANTIAL_OVERDUE:
         paragraphs.append(translate(t.PLAN_OFFER, language))
+    if follow_up:
+        paragraphs.insert(0, translate(t.FOLLOW_UP_LEAD, language))
 
     text = "\n\n".join(p for p in paragraphs if p)
     offers = _offers(reason) if amount_due is not None and amount_due.minor > 0 else ()

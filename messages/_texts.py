@@ -92,6 +92,8 @@ INVOICES_OVERDUE = Nn_(
     "Hello! A friendly note: {count} invoices on your account are past their due date. If "
     "you've already paid, thank you, and please ignore this message.",
 )
+# Opens a follow-up: the first message again, for a customer who has not answered yet.
+FOLLOW_UP_LEAD = N_("Just checking in: we wrote about this a few days ago.")
 PLAN_OFFER = N_(
     "If paying it all at once is hard right now, tap Talk to a person and we'll work out a "
     "plan together."

@@ -61,6 +61,9 @@ def to_customer(row: Row) -> Customer:
         timezone=row["timezone"],
         country=row["country"],
         chosen_locale=row["chosen_locale"],
+        marketing_consent=None
+        if row["marketing_consent"] is None
+        else bool(row["marketing_consent"]),
     )
 
 

@@ -35,7 +35,7 @@ from storage._rows import (
 
 __all__ = ["SqliteTx"]
 
-_FIELDS = ("name", "phone", "email", "locale", "timezone", "country")
+_FIELDS = ("name", "phone", "email", "locale", "timezone", "country", "marketing_consent")
 
 
 class SqliteTx:
@@ -86,7 +86,7 @@ class SqliteTx:
         values = [getattr(customer, name) for name in _FIELDS]
         updates = ", ".join(f"{n} = coalesce(excluded.{n}, customers.{n})" for n in _FIELDS)
         sql = f"""INSERT INTO customers (id, {", ".join(_FIELDS)}, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES ({", ".join("?" * (len(_FIELDS) + 3))})
             ON CONFLICT (id) DO UPDATE SET {updates}, updated_at = excluded.updated_at"""
         await self._db.execute(sql, (customer.id, *values, self._now, self._now))
         stored = await self.get_customer(customer.id)
@@ -274,6 +274,11 @@ class SqliteTx:
             f"UPDATE cases SET {assignments} WHERE id = ?", (*changes.values(), case_id)
         )
 
+    async def reopen_case(self, case_id: int, *, status: CaseStatus) -> None:
+        sql = """UPDATE cases SET closed_at = NULL, stage = ?, status = ?
+            WHERE id = ? AND closed_at IS NOT NULL"""
+        await self._db.execute(sql, (CaseStage.PRE_COLLECTION.value, status.value, case_id))
+
     async def attach_invoice(self, case_id: int, invoice_id: str) -> None:
         sql = (
             "INSERT INTO case_invoices (case_id, invoice_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
@@ -310,7 +315,9 @@ class SqliteTx:
         return None if row is None else int(row["id"])
 
     async def sent_on_case(self, case_id: int, *, since: datetime) -> list[datetime]:
-        sql = """SELECT sent_at FROM contacts WHERE case_id = ? AND channel != 'billing'
+        # Billing callbacks and scheduled case steps reach no customer: they do not count.
+        sql = """SELECT sent_at FROM contacts WHERE case_id = ?
+            AND channel NOT IN ('billing', 'case')
             AND sent_at IS NOT NULL AND sent_at >= ? ORDER BY sent_at"""
         rows = await self._all(sql, case_id, write_time(since))
         return [read_time(row["sent_at"]) for row in rows]
@@ -440,6 +447,17 @@ class SqliteTx:
         sql = "UPDATE contacts SET status = 'cancelled' WHERE dedupe_key = ? AND status = 'queued'"
         cursor = await self._db.execute(sql, (dedupe_key,))
         return cursor.rowcount == 1
+
+    async def last_heard_from(self, customer_id: str) -> datetime | None:
+        sql = "SELECT max(updated_at) AS at FROM conversations WHERE customer_id = ?"
+        row = await self._one(sql, customer_id)
+        return None if row is None or row["at"] is None else read_time(row["at"])
+
+    async def cancel_queued_on_case(self, case_id: int, *, channel: str) -> int:
+        sql = """UPDATE contacts SET status = 'cancelled'
+            WHERE case_id = ? AND channel = ? AND status = 'queued'"""
+        cursor = await self._db.execute(sql, (case_id, channel))
+        return cursor.rowcount
 
     async def cancel_queued(self, customer_id: str, *, channel: str) -> int:
         sql = """UPDATE contacts SET status = 'cancelled'

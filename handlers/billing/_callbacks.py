@@ -25,6 +25,7 @@ class BillingCallbackSender:
 
     channel = "billing"
     needs_chat = False
+    reaches_customer = False
 
     def __init__(self, url: str, secret: str, client: httpx.AsyncClient) -> None:
         self._url = url

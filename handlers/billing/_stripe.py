@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
 _CSV = "stripe_decline_codes.csv"  # Stripe's decline-code reference, in our words
 _OBJECT = "data.object"
+_BEFORE = "data.previous_attributes"
 _JSON_NAMES = {str: "a string", int: "an integer", dict: "an object", list: "a list"}
 
 # Decline codes -----------------------------------------------------------------------------
@@ -299,7 +300,12 @@ def translate_stripe(envelope: dict[str, Any]) -> BillingEvent | None:
         return None
 
     data = _need(envelope, "data", dict, "")
-    parts = translate(_need(data, "object", dict, "data"))
+    obj = _need(data, "object", dict, "data")
+    if kind == "charge.refunded":
+        before = _get(data, "previous_attributes", dict, "data") or {}
+        parts = _charge_refunded(obj, _get(before, "amount_refunded", int, _BEFORE) or 0)
+    else:
+        parts = translate(obj)
     event = {
         "id": _need(envelope, "id", str, ""),
         "occurred_at": _moment(envelope, "created", ""),
@@ -413,10 +419,14 @@ def _charge_failed(obj: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _charge_refunded(obj: dict[str, Any]) -> dict[str, Any]:
-    """A refund; Stripe's amount_refunded is the charge's total refunded so far."""
+def _charge_refunded(obj: dict[str, Any], refunded_before: int = 0) -> dict[str, Any]:
+    """A refund of this much: Stripe's amount_refunded is the charge's total so far, and
+    previous_attributes holds the total before this event (absent on the first refund)."""
     currency = _currency(obj, _OBJECT)
-    refunded = _need(obj, "amount_refunded", int, _OBJECT)
+    refunded = _need(obj, "amount_refunded", int, _OBJECT) - refunded_before
+    if refunded <= 0:
+        msg = "must exceed previous_attributes.amount_refunded"
+        raise EventRejected(_path(_OBJECT, "amount_refunded"), msg)
     return {
         "type": EventType.PAYMENT_REVERSED,
         "customer": _customer(obj, _OBJECT),
@@ -485,7 +495,7 @@ _TRANSLATORS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "invoice.paid": _invoice_paid,
     "invoice.marked_uncollectible": _invoice_uncollectible,
     "charge.failed": _charge_failed,
-    "charge.refunded": _charge_refunded,
+    "charge.refunded": _charge_refunded,  # with the total refunded before, see above
     "charge.dispute.created": _dispute_created,
     "payment_intent.payment_failed": _intent_failed,
     "customer.source.expiring": _method_change(EventType.PAYMENT_METHOD_EXPIRING),

@@ -398,3 +398,41 @@ async def test_method_fixed_with_money_due_thanks_the_customer_and_asks_billing_
     assert ("telegram", "method_updated") in sent
     assert ("billing", "retry_requested") in sent
     assert (await store.list_cases())[0].case.is_open
+
+
+@pytest.mark.parametrize(("said", "stored"), [(True, True), (False, False), (None, None)])
+async def test_marketing_consent_is_kept_as_billing_said_it(
+    ingest: Ingest, store: SqliteStore, said: bool | None, stored: bool | None
+) -> None:
+    customer = CUSTOMER | ({} if said is None else {"marketing_consent": said})
+    await accept(ingest, event("customer_updated", "u1", customer=customer))
+
+    async with store.transaction() as tx:
+        found = await tx.get_customer("C-1")
+
+    assert found is not None
+    assert found.marketing_consent is stored
+
+
+async def test_a_later_event_without_consent_keeps_the_consent_recorded(
+    ingest: Ingest, store: SqliteStore
+) -> None:
+    await accept(
+        ingest, event("customer_updated", "u1", customer=CUSTOMER | {"marketing_consent": True})
+    )
+    await accept(ingest, event("customer_updated", "u2", customer=CUSTOMER))
+
+    async with store.transaction() as tx:
+        found = await tx.get_customer("C-1")
+
+    assert found is not None
+    assert found.marketing_consent is True
+
+
+async def test_consent_that_is_not_a_boolean_is_refused_naming_the_field(ingest: Ingest) -> None:
+    body = event("customer_updated", "u1", customer=CUSTOMER | {"marketing_consent": "yes"})
+
+    with pytest.raises(EventRejected) as raised:
+        await accept(ingest, body)
+
+    assert raised.value.field == "customer.marketing_consent"

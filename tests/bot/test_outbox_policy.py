@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from telegram import Bot
+from telegram.ext import ExtBot
 
 from bot import (
     CaseStatus,
@@ -18,9 +18,10 @@ from bot import (
     Reason,
     Settings,
 )
+from bot._chat_state import ChatState, Step
 from bot.ports import ChannelLink
 from handlers.emulators import TelegramEmulator
-from handlers.telegram import TelegramSender
+from handlers.telegram import PacedRateLimiter, TelegramSender
 from storage import SqliteStore
 from tests.conftest import FixedClock
 
@@ -36,7 +37,12 @@ async def emulator() -> AsyncIterator[TelegramEmulator]:
 async def _worker(
     store: SqliteStore, clock: FixedClock, settings: Settings, emulator: TelegramEmulator
 ) -> AsyncIterator[tuple[OutboxWorker, TelegramEmulator]]:
-    async with Bot(TOKEN, base_url=emulator.base_url) as bot:
+    # Pacing lives in the bot's rate limiter, which every Telegram call passes.
+    limiter = PacedRateLimiter(
+        per_second=settings.telegram_max_per_second,
+        chat_interval=settings.telegram_chat_interval_seconds,
+    )
+    async with ExtBot(TOKEN, base_url=emulator.base_url, rate_limiter=limiter) as bot:
         sender = TelegramSender(bot, Linking(store, clock, settings), settings)
         yield OutboxWorker(store, clock, settings, {sender.channel: sender}), emulator
 
@@ -55,7 +61,8 @@ async def worker(
 async def paced(
     store: SqliteStore, clock: FixedClock, settings: Settings, emulator: TelegramEmulator
 ) -> AsyncIterator[tuple[OutboxWorker, TelegramEmulator]]:
-    async for pair in _worker(store, clock, settings, emulator):
+    one_a_second = settings.model_copy(update={"telegram_chat_interval_seconds": 1.0})
+    async for pair in _worker(store, clock, one_a_second, emulator):
         yield pair
 
 
@@ -141,3 +148,83 @@ async def test_two_messages_to_one_chat_are_a_second_apart(
 
     first, second = paced[1].calls("sendMessage")
     assert second.time - first.time >= 0.95
+
+
+# Rule 16: retention promotions are marketing.
+
+
+def _chat_state() -> ChatState:
+    return ChatState("telegram", "77", "C-1", None, Step.MENU, 1)
+
+
+async def _queue_promotion(store: SqliteStore, clock: FixedClock, *, consent: bool | None) -> None:
+    case_id = await _queue(store, clock, zone="America/New_York", count=0)
+    async with store.transaction() as tx:
+        await tx.upsert_customer(Customer("C-1", marketing_consent=consent))
+        await tx.enqueue(
+            customer_id="C-1",
+            case_id=case_id,
+            channel="telegram",
+            template="first_contact",
+            params={"reason": "expired_card", "promotion": True},
+            due_at=clock.now(),
+            dedupe_key="promotion",
+        )
+
+
+@pytest.mark.parametrize("consent", [False, None])
+async def test_an_unsolicited_promotion_without_consent_is_held(
+    store: SqliteStore,
+    clock: FixedClock,
+    worker: tuple[OutboxWorker, TelegramEmulator],
+    consent: bool | None,
+) -> None:
+    clock.moment = datetime(2024, 3, 5, 15, 0, tzinfo=UTC)
+    await _queue_promotion(store, clock, consent=consent)
+
+    await worker[0].run_once()
+
+    [held] = await store.list_contacts()
+    assert (held.status, held.held_rule) == (ContactStatus.QUEUED, "marketing consent")
+    assert held.due_at == clock.now() + timedelta(days=1)
+    assert worker[1].calls("sendMessage") == []
+
+
+async def test_a_promotion_goes_with_consent(
+    store: SqliteStore, clock: FixedClock, worker: tuple[OutboxWorker, TelegramEmulator]
+) -> None:
+    clock.moment = datetime(2024, 3, 5, 15, 0, tzinfo=UTC)
+    await _queue_promotion(store, clock, consent=True)
+
+    await worker[0].run_once()
+
+    assert [c.status for c in await store.list_contacts()] == [ContactStatus.SENT]
+
+
+async def test_a_promotion_goes_inside_a_conversation_the_customer_started(
+    store: SqliteStore, clock: FixedClock, worker: tuple[OutboxWorker, TelegramEmulator]
+) -> None:
+    clock.moment = datetime(2024, 3, 5, 15, 0, tzinfo=UTC)
+    await _queue_promotion(store, clock, consent=False)
+    async with store.transaction() as tx:
+        await tx.save_chat_state(_chat_state())  # the customer wrote at 15:00
+    clock.advance(hours=23)
+
+    await worker[0].run_once()
+
+    assert [c.status for c in await store.list_contacts()] == [ContactStatus.SENT]
+
+
+async def test_a_conversation_a_day_old_no_longer_counts_for_a_promotion(
+    store: SqliteStore, clock: FixedClock, worker: tuple[OutboxWorker, TelegramEmulator]
+) -> None:
+    clock.moment = datetime(2024, 3, 5, 15, 0, tzinfo=UTC)
+    await _queue_promotion(store, clock, consent=False)
+    async with store.transaction() as tx:
+        await tx.save_chat_state(_chat_state())
+    clock.advance(hours=24, minutes=1)
+
+    await worker[0].run_once()
+
+    [held] = await store.list_contacts()
+    assert held.held_rule == "marketing consent"

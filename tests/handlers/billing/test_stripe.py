@@ -226,6 +226,30 @@ def test_charge_refunded_reverses_the_refunded_amount() -> None:
     )
 
 
+def test_a_second_refund_of_a_charge_reverses_only_its_own_amount() -> None:
+    envelope = sample("charge.failed")
+    envelope["type"] = "charge.refunded"
+    envelope["data"]["object"]["amount_refunded"] = 2000  # 12.50 earlier, 7.50 now
+    envelope["data"]["previous_attributes"] = {"amount_refunded": 1250, "refunds": {}}
+
+    event = check_event(translated(envelope))
+
+    assert event.payment is not None
+    assert event.payment.amount == "7.50"
+
+
+def test_a_refund_total_that_did_not_grow_is_refused_naming_the_field() -> None:
+    envelope = sample("charge.failed")
+    envelope["type"] = "charge.refunded"
+    envelope["data"]["object"]["amount_refunded"] = 1250
+    envelope["data"]["previous_attributes"] = {"amount_refunded": 1250}
+
+    with pytest.raises(EventRejected) as raised:
+        translated(envelope)
+
+    assert raised.value.field == "data.object.amount_refunded"
+
+
 def test_dispute_reverses_the_disputed_amount_of_its_charge() -> None:
     payment = translated(sample("charge.dispute.created")).payment
 

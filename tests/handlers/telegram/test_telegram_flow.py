@@ -214,8 +214,9 @@ async def test_blocked_chat_fails_the_contact_and_marks_the_channel_unreachable(
     await asyncio.sleep(0.3)
 
     view = (await polling_runtime.store.list_cases())[0]
+    # No other channel (no email address): the case goes to staff.
     assert (view.case.status, view.contacts[0].status) == (
-        CaseStatus.NO_CHANNEL,
+        CaseStatus.ESCALATED,
         ContactStatus.FAILED,
     )
     assert view.channel is not None

@@ -2,13 +2,18 @@
 
 from handlers.emulators._limits import Limits
 from handlers.emulators._requests import UploadedFile
+from handlers.emulators._slack import SlackCall, SlackEmulator, SlackUser, sign_request
 from handlers.emulators._telegram import ApiCall, TelegramEmulator, TelegramUser, WebhookDelivery
 
 __all__ = [
     "ApiCall",
     "Limits",
+    "SlackCall",
+    "SlackEmulator",
+    "SlackUser",
     "TelegramEmulator",
     "TelegramUser",
     "UploadedFile",
     "WebhookDelivery",
+    "sign_request",
 ]

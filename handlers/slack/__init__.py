@@ -1,0 +1,18 @@
+"""Slack, where staff decide escalations: the poster, the routing and the Bolt app."""
+
+from handlers.slack._app import build_slack_app, slack_endpoint
+from handlers.slack._client import slack_client
+from handlers.slack._desk import OFFERED_ACTIONS, EscalationDesk
+from handlers.slack._poster import SlackPoster
+from handlers.slack._routing import SlackRoute, SlackRouting
+
+__all__ = [
+    "OFFERED_ACTIONS",
+    "EscalationDesk",
+    "SlackPoster",
+    "SlackRoute",
+    "SlackRouting",
+    "build_slack_app",
+    "slack_client",
+    "slack_endpoint",
+]

@@ -33,6 +33,8 @@ from bot._model import (
     Contact,
     ContactStatus,
     Customer,
+    Escalation,
+    EscalationReason,
     Invoice,
     InvoiceStatus,
     PaymentMethod,
@@ -57,6 +59,7 @@ from bot._sweep import SweepResult, sweep
 from bot._triage import Verdict, judge
 from bot._views import Intent, Screen, TermsRenderer, View, button_data, read_button
 from bot._watch import WatchResult, watch_agreements
+from bot.ports import CaseView
 
 __all__ = [
     "PROFILES",
@@ -67,6 +70,7 @@ __all__ = [
     "CaseStage",
     "CaseStatus",
     "CaseType",
+    "CaseView",
     "ChannelBlocked",
     "ChannelError",
     "ConfigurationError",
@@ -76,6 +80,8 @@ __all__ = [
     "Customer",
     "Decision",
     "Dialogue",
+    "Escalation",
+    "EscalationReason",
     "EventCustomer",
     "EventInvoice",
     "EventPayment",

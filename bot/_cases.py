@@ -7,7 +7,8 @@ from typing import Any
 
 from bot._callbacks import queue_billing_event
 from bot._contact import TELEGRAM, Outreach, start_contact
-from bot._model import Case, CaseStatus, CaseType, Invoice, Reason
+from bot._escalations import StaffHours, escalate
+from bot._model import Case, CaseStatus, CaseType, EscalationReason, Invoice, Reason
 from bot.ports import AuditRecord, Tx
 
 __all__ = ["close_paid_cases", "open_or_attach"]
@@ -131,7 +132,13 @@ async def _settle_or_note(
 
 
 async def reverse_into_case(
-    tx: Tx, invoice: Invoice, *, now: datetime, actor: str, detail: dict[str, Any]
+    tx: Tx,
+    invoice: Invoice,
+    *,
+    now: datetime,
+    actor: str,
+    detail: dict[str, Any],
+    hours: StaffHours | None = None,
 ) -> int | None:
     """A refund or chargeback on an invoice a case covered: the case goes to staff.
 
@@ -151,9 +158,9 @@ async def reverse_into_case(
             case = latest
         else:
             await tx.attach_invoice(case.id, invoice.id)
-    await tx.update_case(case.id, status=CaseStatus.ESCALATED)
-    reason = f"payment reversed: {invoice.amount_due} due again on invoice {invoice.id}"
-    await tx.audit(AuditRecord(now, actor, "escalated", reason, case.id, case.customer_id, detail))
+    why = f"payment reversed: {invoice.amount_due} due again on invoice {invoice.id}"
+    reversed_ = EscalationReason.PAYMENT_REVERSED
+    await escalate(tx, case, reversed_, now=now, actor=actor, why=why, hours=hours, detail=detail)
     return case.id
 
 

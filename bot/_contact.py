@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot._escalations import StaffHours, escalate
 from bot._ladder import Ladder, schedule_ladder
-from bot._model import Case, CaseStatus, Customer
+from bot._model import Case, CaseStatus, Customer, EscalationReason
 from bot.ports import AuditRecord, Tx
 
 __all__ = [
@@ -42,6 +43,7 @@ class Outreach:
 
     ladder: Ladder = field(default_factory=Ladder.default)
     email: bool = False
+    hours: StaffHours = field(default_factory=StaffHours)
 
 
 async def start_contact(
@@ -78,8 +80,9 @@ async def fall_back(
     if (channel := await _channel(tx, case.customer_id, customer, outreach)) is not None:
         await _queue_first(tx, case, channel, customer, now=now)
         return case.status
-    reason = "the customer cannot be reached on any channel"
-    await _set_status(tx, case, CaseStatus.ESCALATED, now=now, actor=actor, reason=reason)
+    why = "the customer cannot be reached on any channel"
+    unreachable = EscalationReason.UNREACHABLE
+    await escalate(tx, case, unreachable, now=now, actor=actor, why=why, hours=outreach.hours)
     return CaseStatus.ESCALATED
 
 
@@ -151,8 +154,7 @@ async def _set_status(
     tx: Tx, case: Case, status: CaseStatus, *, now: datetime, actor: str, reason: str
 ) -> None:
     await tx.update_case(case.id, status=status)
-    action = "escalated" if status is CaseStatus.ESCALATED else "status"
-    await tx.audit(AuditRecord(now, actor, action, reason, case.id, case.customer_id))
+    await tx.audit(AuditRecord(now, actor, "status", reason, case.id, case.customer_id))
 
 
 async def first_contact_params(tx: Tx, case: Case) -> dict[str, Any]:

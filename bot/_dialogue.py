@@ -23,10 +23,13 @@ from bot._chat_state import ChatState, Step
 from bot._contact import TELEGRAM
 from bot._conversation import opt_out
 from bot._errors import InvalidInput
-from bot._model import Case, CaseStatus, CaseType, Customer
-from bot._money import Money
+from bot._escalations import escalate
+from bot._model import Case, CaseStatus, CaseType, Customer, EscalationReason
+from bot._money import Money, currency_exponent
 from bot._plan_policy import PlanPolicy
 from bot._plans import Instalment, PaymentPlan, build_plan
+from bot._policy import profile_for
+from bot._respite import PAID, pause_for_advice
 from bot._settings import Settings
 from bot._views import Intent, Screen, TermsRenderer, View, read_button
 from bot.ports import AuditRecord, Clock, Store, Tx
@@ -133,7 +136,17 @@ class _Turn:
         # A type A case may have nothing due yet (a card about to expire): it still has a menu.
         if self.case is None or (self.case.type is CaseType.C and not _owed(self.case)):
             return View(Screen.NOTHING_DUE, version, case=self.case)
-        return View(Screen.MENU, version, case=self.case)
+        return View(Screen.MENU, version, case=self.case, forbearance=self._forbearance())
+
+    def _forbearance(self) -> bool:
+        """Whether the customer's profile puts every forbearance option on the menu."""
+        settings = self.d._settings
+        profile = profile_for(
+            self.customer.country,
+            default=settings.contact_profile,
+            overrides=settings.contact_profile_overrides,
+        )
+        return profile.forbearance
 
     # Buttons.
 
@@ -324,7 +337,7 @@ class _Turn:
     async def _note_paid(self, reference: str) -> View:
         assert self.case is not None
         until = self.now + PAUSE_AFTER_PAID
-        await self.tx.set_paused_until(self.case.id, until)
+        await self.tx.set_paused_until(self.case.id, until, reason=PAID)
         await self.tx.update_case(self.case.id, status=CaseStatus.PAUSED)
         detail = {"paid_on": self.state.data.get("paid_on"), "reference": reference[:64]}
         await self.tx.audit(
@@ -344,22 +357,58 @@ class _Turn:
     async def _escalate(self, arg: str, locale: str = "", text: str | None = None) -> View:
         reason = arg if arg in {"dispute", "hardship", "person"} else "person"
         if self.case is not None:
-            await self.tx.update_case(self.case.id, status=CaseStatus.ESCALATED)
             detail = {"said": text[:500]} if text else None
-            await self.tx.audit(
-                AuditRecord(
-                    self.now,
-                    "customer",
-                    "escalated",
-                    _ESCALATIONS[reason],
-                    self.case.id,
-                    self.customer.id,
-                    detail,
-                )
+            await escalate(
+                self.tx,
+                self.case,
+                EscalationReason(reason),
+                now=self.now,
+                actor="customer",
+                why=_ESCALATIONS[reason],
+                hours=self.d._settings.outreach.hours,
+                request=text,
+                detail=detail,
             )
         logger.info("escalated customer=%s reason=%s", self.customer.id, reason)
         version = await self._step(Step.MENU)
         return View(Screen.ESCALATED, version, case=self.case, escalation=reason)
+
+    async def _token(self, arg: str = "", locale: str = "") -> View:
+        """A small payment now, and staff review the case (COMPLIANCE rule 13)."""
+        if self.case is None or self.case.amount_due is None or not _owed(self.case):
+            return await self._stale()
+        token = self._token_amount(self.case.amount_due)
+        await escalate(
+            self.tx,
+            self.case,
+            EscalationReason.SMALL_PAYMENT,
+            now=self.now,
+            actor="customer",
+            why=_ESCALATIONS["token"],
+            hours=self.d._settings.outreach.hours,
+            detail={"token_minor": token.minor, "currency": token.currency},
+        )
+        logger.info("escalated customer=%s reason=token", self.customer.id)
+        version = await self._step(Step.MENU)
+        return View(Screen.SMALL_PAYMENT, version, case=self.case, token=token)
+
+    def _token_amount(self, due: Money) -> Money:
+        """The plan policy's smallest instalment, or what is due when that is less."""
+        assert self.case is not None
+        terms = self.d._policy.terms_for(due.currency, self.case.type)
+        minor = int(terms.min_instalment.scaleb(currency_exponent(due.currency)))
+        return Money(min(minor, due.minor), due.currency)
+
+    async def _advice(self, arg: str = "", locale: str = "") -> View:
+        """Where to find free debt advice, and the way to say an adviser is helping."""
+        version = await self._step(Step.MENU)
+        return View(Screen.ADVICE, version, case=self.case)
+
+    async def _adviser(self, arg: str = "", locale: str = "") -> View:
+        """A debt adviser is helping: every open case pauses for 30 days (rule 12)."""
+        await pause_for_advice(self.tx, self.customer, now=self.now)
+        version = await self._step(Step.MENU)
+        return View(Screen.ADVICE_NOTED, version, case=self.case)
 
     async def _stop(self) -> View:
         await opt_out(self.tx, self.customer.id, now=self.now)
@@ -400,6 +449,8 @@ class _Turn:
             return typed
         if intent in _ESCALATING:
             return await self._escalate(intent.value, locale, text)
+        if intent is Intent.ADVICE:
+            return await self._adviser()
         if intent is Intent.LANGUAGE:
             return await self._languages()
         if self.case is None:
@@ -434,11 +485,24 @@ _ESCALATIONS = {
     "dispute": "customer disputes the debt",
     "hardship": "customer reports hardship",
     "person": "customer asked for a person",
+    "token": "customer offers a token payment; staff to review",
 }
 _ESCALATING = {Intent.DISPUTE, Intent.HARDSHIP, Intent.PERSON}
-_CASELESS = frozenset({"menu", "languages", "language"})
+_CASELESS = frozenset({"menu", "languages", "language", "advice", "adviser"})
 _ENTRIES = frozenset(
-    {"menu", "plans", "promises", "paid", "escalate", "retry", "languages", "language"}
+    {
+        "menu",
+        "plans",
+        "promises",
+        "paid",
+        "escalate",
+        "retry",
+        "languages",
+        "language",
+        "token",
+        "advice",
+        "adviser",
+    }
 )
 
 _TAPS: dict[str, Callable[[_Turn, str, str], Any]] = {
@@ -454,6 +518,9 @@ _TAPS: dict[str, Callable[[_Turn, str, str], Any]] = {
     "retry": _Turn._retry,
     "languages": _Turn._languages,
     "language": _Turn._language,
+    "token": _Turn._token,
+    "advice": _Turn._advice,
+    "adviser": _Turn._adviser,
 }
 
 _INTENTS: dict[Intent, Callable[[_Turn, str, str], Any]] = {

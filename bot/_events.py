@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import re
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
@@ -103,6 +103,16 @@ class EventCustomer(_Part):
     timezone: Annotated[str, Field(max_length=64), AfterValidator(_zone)] | None = None
     country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] | None = None
     marketing_consent: StrictBool | None = None
+    # COMPLIANCE rule 11: the last day of a breathing space; "open" while a mental-health
+    # crisis space has no known end; null ends it; absent leaves it as it was.
+    breathing_space_until: date | Literal["open"] | None = None
+
+    def breathing_space(self) -> tuple[bool, date | None]:
+        """Whether the event says anything about breathing space, and the last day if so."""
+        if "breathing_space_until" not in self.model_fields_set:
+            return False, None
+        value = self.breathing_space_until
+        return True, (date.max if value == "open" else value)
 
 
 class EventInvoice(_Part):
@@ -208,10 +218,17 @@ def _check_range(event: BillingEvent) -> None:
         "payment_method.expires_on": (
             event.payment_method.expires_on if event.payment_method else None
         ),
+        "customer.breathing_space_until": _day(
+            event.customer.breathing_space_until if event.customer else None
+        ),
     }
     for field, day in days.items():
         if day is not None and not _EARLIEST.date() <= day <= _LATEST.date():
             raise EventRejected(field, "outside 1970-01-01 to 2200-01-01")
+
+
+def _day(value: date | str | None) -> date | None:
+    return value if isinstance(value, date) else None
 
 
 def check_event(event: BillingEvent) -> BillingEvent:

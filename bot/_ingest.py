@@ -31,6 +31,7 @@ from bot._model import (
     Reason,
 )
 from bot._money import Money
+from bot._respite import set_breathing_space
 from bot._settings import Settings
 from bot._triage import judge
 from bot.ports import AuditRecord, Clock, Store, StoredEvent, Tx
@@ -139,7 +140,11 @@ class _Apply:
                 country,
                 marketing_consent=c.marketing_consent,
             )
-            return (await tx.upsert_customer(customer)).id
+            stored = await tx.upsert_customer(customer)
+            said, until = c.breathing_space()
+            if said:
+                await set_breathing_space(tx, stored, until, now=self.now, actor=self.actor)
+            return stored.id
         method = event.payment_method
         if (
             method
@@ -454,8 +459,9 @@ class _Apply:
         updated = _with_due(invoice, new_due, self.event.occurred_at)
         await self.tx.save_invoice(updated)
         detail = {"event": self.event.id, "invoice": invoice.id, "reversed": str(amount)}
+        hours = self.settings.outreach.hours
         reviewed = await reverse_into_case(
-            self.tx, updated, now=self.now, actor=self.actor, detail=detail
+            self.tx, updated, now=self.now, actor=self.actor, detail=detail, hours=hours
         )
         if reviewed is not None:
             self.result.updated.append(reviewed)

@@ -17,6 +17,8 @@ __all__ = [
     "Contact",
     "ContactStatus",
     "Customer",
+    "Escalation",
+    "EscalationReason",
     "Invoice",
     "InvoiceStatus",
     "PaymentMethod",
@@ -111,6 +113,9 @@ class Customer:
     chosen_locale: str | None = None  # picked by the customer in the chat; wins over `locale`
     # Whether billing recorded consent to marketing (retention promotions, rule 16).
     marketing_consent: bool | None = None
+    # The last day of a breathing space (COMPLIANCE rule 11), in the customer's zone;
+    # `bot._respite.OPEN_ENDED` while billing has not said when a crisis space ends.
+    breathing_space_until: date | None = None
 
     @property
     def language(self) -> str | None:
@@ -157,6 +162,9 @@ class Case:
     why: dict[str, Any] = field(default_factory=dict)
     amount_due: Money | None = None
     invoice_ids: tuple[str, ...] = ()
+    # A pause of contact: until when, and why ("paid" or "debt advice").
+    paused_until: datetime | None = None
+    paused_for: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -181,3 +189,39 @@ class Contact:
     channel_message_id: str | None = None
     last_error: str | None = None
     held_rule: str | None = None  # the contact-policy rule that holds it back, if any
+
+
+class EscalationReason(enum.StrEnum):
+    """Why a case went to staff."""
+
+    DISPUTE = "dispute"
+    HARDSHIP = "hardship"
+    PERSON = "person"
+    UNREACHABLE = "unreachable"
+    NO_ANSWER = "no answer"
+    PAYMENT_REVERSED = "payment reversed"
+    PAYMENT_NOT_SEEN = "payment not seen"
+    SMALL_PAYMENT = "token payment"  # a small payment now, terms reviewed (COMPLIANCE 13)
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """A case handed to staff: why, by when, and, once, what they decided."""
+
+    id: int
+    case_id: int
+    customer_id: str
+    reason: EscalationReason
+    opened_at: datetime
+    due_by: datetime
+    request: str | None = None  # the customer's own words, when they asked
+    assignee: str | None = None
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    decision: str | None = None
+    slack_channel: str | None = None
+    slack_ts: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.decided_at is None

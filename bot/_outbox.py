@@ -28,6 +28,7 @@ from bot._lanes import Lanes
 from bot._metrics import Metrics
 from bot._model import Contact, ContactStatus
 from bot._policy import NoContactTime, candidate_zones, next_allowed, profile_for
+from bot._respite import respite_hold
 from bot._settings import Settings
 from bot.ports import AuditRecord, Clock, Released, Sender, SendResult, Store
 
@@ -241,7 +242,7 @@ class OutboxWorker:
         return True
 
     async def _held(self, contact: Contact) -> bool:
-        """Whether the contact policy holds the message back (COMPLIANCE rules 1 to 4, 6)."""
+        """Whether the contact policy holds the message back (COMPLIANCE rules 1-4, 6, 11, 12)."""
         now = self._clock.now()
         async with self._store.transaction() as tx:
             customer = await tx.get_customer(contact.customer_id)
@@ -260,6 +261,7 @@ class OutboxWorker:
                 sent = await tx.sent_on_case(contact.case_id, since=since)
             promotion = bool(contact.params.get("promotion"))
             heard = await tx.last_heard_from(customer.id) if promotion else None
+            cases = await tx.open_cases_of(customer.id)
         if opted_out:
             await self._finish(contact, ContactStatus.CANCELLED, error="customer opted out")
             return True
@@ -272,6 +274,12 @@ class OutboxWorker:
             await self._hold(contact, until=now + _PROMOTION_RECHECK, rule="marketing consent")
             return True
         zones = candidate_zones(customer, default_zone=self._settings.default_timezone)
+        # Rules 11 and 12: breathing space and a debt-advice pause hold before the timing rules,
+        # which apply again when they end.
+        respite = respite_hold(customer, contact, cases, zones=zones, now=now)
+        if respite is not None:
+            await self._hold(contact, until=respite[1], rule=respite[0])
+            return True
         try:
             decision = next_allowed(
                 now, zones=zones, profile=profile, country=customer.country, sent=sent

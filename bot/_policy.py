@@ -61,6 +61,8 @@ class Profile:
     # 12 CFR 1006.14(b)(2)(i): more than 7 calls within 7 consecutive days is harassment.
     cap: int = 7
     cap_window: timedelta = timedelta(days=7)
+    # Rule 13: the arrears menu lists every forbearance option (FCA CONC 7.3).
+    forbearance: bool = False
 
     def __post_init__(self) -> None:
         problem = _profile_problem(self)
@@ -83,8 +85,9 @@ PROFILES: Mapping[str, Profile] = MappingProxyType(
         "default": Profile("default"),
         # 940 CMR 7.04(1)(f): at most two communications in each seven-day period per debt.
         "us-ma": Profile("us-ma", cap=2),
-        # Breathing space and debt-advice pauses (rules 11, 12) are case state, not timing.
-        "uk": Profile("uk"),
+        # Breathing space and debt-advice pauses (rules 11, 12) are customer and case state,
+        # applied under every profile (bot._respite); forbearance on the menu is uk's own.
+        "uk": Profile("uk", forbearance=True),
         "il": Profile(
             "il", weekend=frozenset({5}), quiet_from={4: time(14)}, holiday_country="IL"
         ),

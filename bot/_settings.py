@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     # (see examples/follow-ups.toml); unset: the built-in ladder.
     follow_up_file: Path | None = None
 
+    # Staff: an escalation waits at most this many working hours (Monday to Friday, 09:00
+    # to 17:00 in `staff_timezone`) before it counts as past its SLA.
+    escalation_sla_hours: float = Field(default=2.0, gt=0, le=40)
+    staff_timezone: str = "UTC"
+
     # Telegram.
     telegram_bot_token: SecretStr | None = Field(
         default=None, validation_alias=_platform("TELEGRAM_BOT_TOKEN")
@@ -119,6 +124,24 @@ class Settings(BaseSettings):
     # Days an email's opt-out link keeps working: mail is read long after it is sent, and
     # the link must work for at least 30 days after (CAN-SPAM, 15 U.S.C. 7704(a)(3)).
     email_optout_ttl_days: int = Field(default=365, ge=30)
+
+    # Slack, where staff decide escalations. Unset token: escalations wait in the outbox.
+    slack_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=_platform("SLACK_BOT_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias=_platform("SLACK_SIGNING_SECRET")
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None, validation_alias=_platform("SLACK_APP_TOKEN")
+    )
+    # The Web API base URL; keep the trailing slash (PITFALLS.md).
+    slack_base_url: str = "https://slack.com/api/"
+    # Where escalations go, unless a rule of `slack_routes` names another channel: rules
+    # `key=value:CHANNEL`, comma-separated, keys reason, stage, type and language; the first
+    # that matches wins, e.g. "reason=dispute:C-DISPUTES,stage=pre-legal:C-LEGAL".
+    slack_escalation_channel: str | None = None
+    slack_routes: str = ""
 
     @field_validator("email_from")
     @classmethod
@@ -188,7 +211,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown locale {value!r}; expected e.g. 'en' or 'he_IL'") from None
         return value
 
-    @field_validator("default_timezone")
+    @field_validator("default_timezone", "staff_timezone")
     @classmethod
     def _check_zone(cls, value: str) -> str:
         try:
@@ -213,9 +236,13 @@ class Settings(BaseSettings):
     def outreach(self) -> Outreach:
         """The follow-up ladder and the channels cases may use; `ConfigurationError` if bad."""
         from bot._contact import Outreach
+        from bot._escalations import StaffHours
         from bot._ladder import Ladder
 
-        return Outreach(Ladder.load(self.follow_up_file), email=self.email_enabled)
+        hours = StaffHours(
+            sla=timedelta(hours=self.escalation_sla_hours), zone=self.staff_timezone
+        )
+        return Outreach(Ladder.load(self.follow_up_file), email=self.email_enabled, hours=hours)
 
     @property
     def email_enabled(self) -> bool:

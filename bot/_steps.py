@@ -12,9 +12,10 @@ import logging
 from datetime import datetime
 
 from bot._contact import Outreach, queue_follow_up
+from bot._escalations import StaffHours, escalate
 from bot._ladder import CASE, ESCALATE, FOLLOW_UP
-from bot._model import Case, CaseStatus, Contact
-from bot.ports import AuditRecord, Clock, SendResult, Store, Tx
+from bot._model import Case, CaseStatus, Contact, EscalationReason
+from bot.ports import Clock, SendResult, Store, Tx
 
 __all__ = ["CaseSteps"]
 
@@ -43,7 +44,7 @@ class CaseSteps:
                 # The outbox cancels such steps before they come here; a race lands here.
                 return SendResult(f"skipped:{contact.id}")
             if contact.template == ESCALATE:
-                await _hand_to_staff(tx, case, contact, now=now)
+                await _hand_to_staff(tx, case, contact, now=now, hours=self._outreach.hours)
                 return SendResult(f"escalated:{case.id}")
             if contact.template == FOLLOW_UP:
                 return await self._follow_up(tx, case, contact, now=now)
@@ -60,12 +61,13 @@ class CaseSteps:
         return SendResult(f"queued:{queued}")
 
 
-async def _hand_to_staff(tx: Tx, case: Case, step: Contact, *, now: datetime) -> None:
+async def _hand_to_staff(
+    tx: Tx, case: Case, step: Contact, *, now: datetime, hours: StaffHours
+) -> None:
     follow_ups = int(step.params.get("step", 1)) - 1
-    reason = f"no answer after the first message and {follow_ups} follow-ups"
-    await tx.update_case(case.id, status=CaseStatus.ESCALATED)
+    why = f"no answer after the first message and {follow_ups} follow-ups"
     detail = {"ladder_step": step.params.get("step")}
-    await tx.audit(
-        AuditRecord(now, "ladder", "escalated", reason, case.id, case.customer_id, detail)
+    no_answer = EscalationReason.NO_ANSWER
+    await escalate(
+        tx, case, no_answer, now=now, actor="ladder", why=why, hours=hours, detail=detail
     )
-    logger.info("case=%d handed to staff: %s", case.id, reason)

@@ -32,6 +32,7 @@ class Intent(enum.StrEnum):
     STOP = "stop"
     HELP = "help"
     LANGUAGE = "language"
+    ADVICE = "advice"  # a debt adviser is helping (COMPLIANCE rule 12)
 
 
 class Screen(enum.StrEnum):
@@ -56,6 +57,9 @@ class Screen(enum.StrEnum):
     OFFER_PERSON = "offer_person"
     LANGUAGES = "languages"
     RETRY_REQUESTED = "retry_requested"
+    ADVICE = "advice"
+    ADVICE_NOTED = "advice_noted"
+    SMALL_PAYMENT = "small_payment"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,10 @@ class View:
     escalation: str | None = None
     languages: tuple[str, ...] = ()
     current: View | None = None
+    # The menu lists the forbearance options of COMPLIANCE rule 13 (the `uk` profile).
+    forbearance: bool = False
+    # A token payment the customer may make while staff review the case.
+    token: Money | None = None
 
 
 # Renders an agreement's terms in a language: (text, terms version).

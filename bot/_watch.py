@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo
 from bot._agreements import Agreement
 from bot._callbacks import agreement_payload, queue_billing_event
 from bot._contact import TELEGRAM
+from bot._escalations import StaffHours, escalate
 from bot._ladder import schedule_ladder
-from bot._model import Case, CaseStatus, Customer
+from bot._model import Case, CaseStatus, Customer, EscalationReason
 from bot._policy import candidate_zones, next_allowed, profile_for
+from bot._respite import ADVICE, OPEN_ENDED, end_advice_pause
 from bot._settings import Settings
 from bot.ports import AuditRecord, Clock, Store, Tx
 
@@ -50,7 +52,10 @@ async def watch_agreements(store: Store, clock: Clock, settings: Settings) -> Wa
             today = now.astimezone(ZoneInfo(customer.timezone or settings.default_timezone))
             await _Watch(tx, agreement, case, customer, now, settings, result).run(today.date())
         for case in await tx.pauses_over(now):
-            await _unpause(tx, case, now)
+            if case.paused_for == ADVICE:
+                await end_advice_pause(tx, case, now=now, ladder=settings.outreach.ladder)
+            else:
+                await _unpause(tx, case, now, settings.outreach.hours)
             result.unpaused.append(case.id)
     if result.reminded or result.broken:
         logger.info(
@@ -62,12 +67,12 @@ async def watch_agreements(store: Store, clock: Clock, settings: Settings) -> Wa
     return result
 
 
-async def _unpause(tx: Tx, case: Case, now: datetime) -> None:
+async def _unpause(tx: Tx, case: Case, now: datetime, hours: StaffHours) -> None:
     """ "I already paid", and no payment came in the pause: staff look into it."""
     await tx.set_paused_until(case.id, None)
-    await tx.update_case(case.id, status=CaseStatus.ESCALATED)
-    reason = "customer said they paid; no payment arrived during the pause"
-    await tx.audit(AuditRecord(now, "watch", "escalated", reason, case.id, case.customer_id))
+    why = "customer said they paid; no payment arrived during the pause"
+    not_seen = EscalationReason.PAYMENT_NOT_SEEN
+    await escalate(tx, case, not_seen, now=now, actor="watch", why=why, hours=hours)
 
 
 # How far ahead a reminder may be queued, so that a quiet day before a payment moves the
@@ -129,7 +134,8 @@ class _Watch:
                 await self.tx.cancel_contact(f"agreement:{key}:reminder")
                 self.result.paid.append(key)
             elif today > item.due_on + self.grace:
-                await self._break(item.number)
+                if not self._in_respite(today):
+                    await self._break(item.number)
                 return
             elif today >= item.due_on - _LOOK_AHEAD:
                 await self._remind(item.number, key)
@@ -171,6 +177,17 @@ class _Watch:
             if moment == self.now:
                 break
         return reminder_moment(due_on, self.zone, at=self.reminder_at)
+
+    def _in_respite(self, today: date) -> bool:
+        """Breathing space or a debt-advice pause: a late payment breaks nothing (rules 11, 12).
+
+        The agreement is looked at again when the respite is over, with its grace counted
+        from the payment's date as before.
+        """
+        until = self.customer.breathing_space_until
+        if until is not None and (until >= OPEN_ENDED or today <= until):
+            return True
+        return self.case.paused_for == ADVICE and self.case.paused_until is not None
 
     @property
     def _quiet(self) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -38,6 +39,13 @@ from bot._steps import CaseSteps
 from bot.ports import Clock, Sender, Store
 from handlers.billing import BillingCallbackSender, billing_routes
 from handlers.email import EmailSender, optout_routes
+from handlers.slack import (
+    SlackPoster,
+    SlackRouting,
+    build_slack_app,
+    slack_client,
+    slack_endpoint,
+)
 from handlers.telegram import (
     ActionLinks,
     ChatHandlers,
@@ -66,6 +74,7 @@ class Runtime:
     linking: Linking
     conversation: Conversation
     telegram: TelegramApp | None = None
+    slack: AsyncApp | None = None
     polling: bool = False
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _senders: list[Sender] = field(default_factory=list)
@@ -106,6 +115,10 @@ class Runtime:
         runtime._senders.append(CaseSteps(store, clock, settings.outreach))
         if settings.email_enabled:
             runtime._senders.append(EmailSender(store, clock, settings))
+        if settings.slack_bot_token is not None:
+            routing = SlackRouting.from_settings(settings)
+            runtime._senders.append(SlackPoster(slack_client(settings), store, routing))
+            runtime.slack = build_slack_app(settings, store, clock)
         return runtime
 
     async def start(self) -> None:
@@ -182,6 +195,8 @@ class Runtime:
                 logger.warning("%s is not set: POST %s answers 503", name, path)
         if self.settings.billing_callback_url is None:
             logger.warning("SETTLE_BILLING_CALLBACK_URL is not set: outbound events wait")
+        if self.settings.slack_bot_token is None:
+            logger.warning("SLACK_BOT_TOKEN is not set: escalations wait in the outbox for Slack")
 
     async def _start_telegram(self, application: TelegramApp) -> None:
         await application.initialize()
@@ -236,6 +251,8 @@ def create_app(runtime: Runtime) -> Starlette:
     if runtime.telegram is not None:
         endpoint = telegram_endpoint(runtime.telegram, runtime.settings, runtime.metrics)
         routes.append(Route("/telegram", endpoint, methods=["POST"]))
+    if runtime.slack is not None:
+        routes.append(Route("/slack/events", slack_endpoint(runtime.slack), methods=["POST"]))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -21,6 +21,8 @@ from bot._model import (
     Contact,
     ContactStatus,
     Customer,
+    Escalation,
+    EscalationReason,
     Invoice,
     PaymentMethod,
     Reason,
@@ -277,7 +279,19 @@ class Tx(Protocol):
 
     async def set_item_status(self, agreement_id: int, number: int, status: str) -> None: ...
 
-    async def set_paused_until(self, case_id: int, until: datetime | None) -> None: ...
+    async def set_paused_until(
+        self, case_id: int, until: datetime | None, *, reason: str | None = None
+    ) -> None:
+        """Pause contact on a case until a moment, saying why; None ends the pause."""
+        ...
+
+    async def set_breathing_space(self, customer_id: str, until: date | None) -> None:
+        """Record the last day of the customer's breathing space; None: none runs."""
+        ...
+
+    async def release_held(self, customer_id: str, *, rule: str, now: datetime) -> int:
+        """Make the customer's messages held by `rule` due now, to be looked at again."""
+        ...
 
     async def pauses_over(self, now: datetime) -> list[Case]:
         """Open cases paused until a time that has passed."""
@@ -293,6 +307,33 @@ class Tx(Protocol):
 
     async def last_heard_from(self, customer_id: str) -> datetime | None:
         """When the customer last wrote or tapped in a chat with the bot, if ever."""
+        ...
+
+    async def insert_escalation(
+        self,
+        *,
+        case_id: int,
+        customer_id: str,
+        reason: EscalationReason,
+        request: str | None,
+        opened_at: datetime,
+        due_by: datetime,
+    ) -> Escalation: ...
+
+    async def get_escalation(self, escalation_id: int) -> Escalation | None: ...
+
+    async def open_escalation_of(self, case_id: int) -> Escalation | None:
+        """The case's escalation still waiting for a decision, if any."""
+        ...
+
+    async def set_escalation_post(self, escalation_id: int, *, channel: str, ts: str) -> None:
+        """Where the escalation was posted for staff (a Slack channel and message ts)."""
+        ...
+
+    async def decide_escalation(
+        self, escalation_id: int, *, by: str, decision: str, at: datetime
+    ) -> bool:
+        """Record the decision unless one was made already; whether this one counts."""
         ...
 
     async def cancel_queued_on_case(self, case_id: int, *, channel: str) -> int:

@@ -32,9 +32,19 @@ from messages._replies import (
     welcome_linked,
 )
 from messages._screens import TERMS_VERSION, render_terms, render_view
+from messages._slack import (
+    ESCALATION_ACTIONS,
+    already_decided,
+    decided_blocks,
+    escalation_blocks,
+    escalation_text,
+    mask_email,
+    mask_phone,
+)
 from messages._stop import STOP_WORDS, is_stop_word
 
 __all__ = [
+    "ESCALATION_ACTIONS",
     "FORBIDDEN_PHRASES",
     "STOP_WORDS",
     "TERMS_VERSION",
@@ -44,11 +54,15 @@ __all__ = [
     "Rendered",
     "agreement_broken",
     "agreement_reminder",
+    "already_decided",
     "apology",
     "catalogue_languages",
     "current_locale",
+    "decided_blocks",
     "email_from_rendered",
     "email_subject",
+    "escalation_blocks",
+    "escalation_text",
     "first_contact",
     "first_contact_email",
     "forbidden_phrases",
@@ -59,6 +73,8 @@ __all__ = [
     "intent_of",
     "is_stop_word",
     "load_catalogues",
+    "mask_email",
+    "mask_phone",
     "method_updated",
     "normalize_locale",
     "not_linked",

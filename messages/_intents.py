@@ -3,7 +3,8 @@
 Each language keeps its phrases in `locale/<lang>/intents.toml`, next to its catalogue;
 every language's phrases are tried, whatever the customer's language. Hardship comes
 first: a customer who says they lost their job goes to a person even when the same message
-mentions a plan (COMPLIANCE rule 10). Stop words are checked by the caller with
+mentions a plan (COMPLIANCE rule 10); a debt adviser helping comes next, before anything
+that would go on collecting (rule 12). Stop words are checked by the caller with
 `is_stop_word` before anything else (rule 6).
 """
 
@@ -21,6 +22,7 @@ __all__ = ["intent_of", "phrases"]
 
 _ORDER = (
     Intent.HARDSHIP,
+    Intent.ADVICE,
     Intent.DISPUTE,
     Intent.PAID,
     Intent.PERSON,

@@ -72,3 +72,27 @@ OFFER_PERSON = N_(
 # The terms of an agreement, stored word for word with the agreement.
 TERMS_PLAN = N_("Payment plan for {amount}, agreed in this chat:")
 TERMS_PROMISE = N_("Promise to pay {amount} by {date}, agreed in this chat.")
+
+# Forbearance (COMPLIANCE rule 13, the `uk` profile) and the debt-advice pause (rule 12).
+REDUCED_PLAN_BUTTON = N_("Smaller payments over time")
+DEFERRAL_BUTTON = N_("Pay at a later date")
+TOKEN_BUTTON = N_("Pay a small amount for now")
+ADVICE_BUTTON = N_("Free debt advice")
+ADVISER_BUTTON = N_("A debt adviser is helping me")
+ADVICE = N_(
+    "Free, confidential debt advice is available from:\n"
+    "MoneyHelper: https://www.moneyhelper.org.uk\n"
+    "StepChange: https://www.stepchange.org\n"
+    "If a debt adviser is already helping you, tap the button below and we'll pause our "
+    "messages for 30 days."
+)
+ADVICE_NOTED = N_(
+    "Thank you for telling us, and we're glad you have support. We won't send you any "
+    "messages about this for 30 days, so that you and your adviser have time. You can still "
+    "write to us here at any time."
+)
+# TRANSLATORS: {amount} is the smallest payment the plan policy allows.
+SMALL_PAYMENT = N_(
+    "Thank you. If you can, pay a small amount for now, such as {amount}, with Pay now. A "
+    "member of our team will look at your situation and reply here to agree what comes next."
+)

@@ -118,16 +118,50 @@ class _Screen:
         if case is not None and case.type is CaseType.A:
             rows.append((self.button(c.RETRY_BUTTON, "retry"),))
         if owed:
-            rows += [
-                (self.button(s.PLAN_BUTTON, "plans"),),
-                (self.button(s.PROMISE_BUTTON, "promises"),),
-                (self.button(s.PAID_BUTTON, "paid"),),
-            ]
+            rows += self._ways_to_settle()
+        if self.view.forbearance:
+            rows.append((self.button(s.ADVICE_BUTTON, "advice"),))
+            rows.append((self.button(s.ADVISER_BUTTON, "adviser"),))
         if case is not None and case.type is CaseType.C:
             rows.append((self.button(s.DISPUTE_BUTTON, "escalate", "dispute"),))
         rows.append((self.button(s.HARDSHIP_BUTTON, "escalate", "hardship"),))
         rows.append((self.button(c.LANGUAGE_BUTTON, "languages"),))
         return Rendered(text, (*rows, *self.footer()))
+
+    def _ways_to_settle(self) -> list[tuple[Button, ...]]:
+        """A plan, a date and "paid"; under the `uk` profile every forbearance option
+        (COMPLIANCE rule 13): a reduced plan, a deferral and a token payment."""
+        if not self.view.forbearance:
+            return [
+                (self.button(s.PLAN_BUTTON, "plans"),),
+                (self.button(s.PROMISE_BUTTON, "promises"),),
+                (self.button(s.PAID_BUTTON, "paid"),),
+            ]
+        return [
+            (self.button(s.REDUCED_PLAN_BUTTON, "plans"),),
+            (self.button(s.DEFERRAL_BUTTON, "promises"),),
+            (self.button(s.TOKEN_BUTTON, "token"),),
+            (self.button(s.PAID_BUTTON, "paid"),),
+        ]
+
+    def _advice(self) -> Rendered:
+        rows = (
+            (self.button(s.ADVISER_BUTTON, "adviser"),),
+            (self.button(s.BACK_BUTTON, "menu"),),
+        )
+        return Rendered(self.text(s.ADVICE), (*rows, *self.footer()))
+
+    def _advice_noted(self) -> Rendered:
+        return Rendered(self.text(s.ADVICE_NOTED), self.footer())
+
+    def _small_payment(self) -> Rendered:
+        token = self.view.token
+        assert token is not None
+        pay = translate(t.PAY_BUTTON, self.language)
+        links = ((Button(pay, url=self.pay_url),),) if self.pay_url else ()
+        return Rendered(
+            self.text(s.SMALL_PAYMENT, amount=self.money(token)), (*links, *self.stop_only())
+        )
 
     def _links(self) -> list[tuple[Button, ...]]:
         rows: list[tuple[Button, ...]] = []

@@ -21,6 +21,7 @@ from bot import (
 )
 from bot._agreements import Agreement, AgreementKind
 from bot._chat_state import ChatState, Step
+from bot._model import Escalation, EscalationReason
 from bot._plans import Instalment
 from bot.ports import AuditRecord, ChannelLink, StoredEvent
 from storage._codec import load_json, read_date, read_time
@@ -51,6 +52,10 @@ def _time(value: str | None) -> Any:
     return None if value is None else read_time(value)
 
 
+def _date(value: str | None) -> Any:
+    return None if value is None else read_date(value)
+
+
 def to_customer(row: Row) -> Customer:
     return Customer(
         id=row["id"],
@@ -64,6 +69,7 @@ def to_customer(row: Row) -> Customer:
         marketing_consent=None
         if row["marketing_consent"] is None
         else bool(row["marketing_consent"]),
+        breathing_space_until=_date(row["breathing_space_until"]),
     )
 
 
@@ -108,6 +114,8 @@ def to_case(row: Row, invoices: tuple[Invoice, ...] = ()) -> Case:
         why=load_json(row["why"]) or {},
         amount_due=due,
         invoice_ids=tuple(invoice.id for invoice in invoices),
+        paused_until=_time(row["paused_until"]),
+        paused_for=row["paused_for"],
     )
 
 
@@ -136,6 +144,24 @@ def to_contact(row: Row) -> Contact:
         channel_message_id=row["channel_message_id"],
         last_error=row["last_error"],
         held_rule=row["held_rule"],
+    )
+
+
+def to_escalation(row: Row) -> Escalation:
+    return Escalation(
+        id=row["id"],
+        case_id=row["case_id"],
+        customer_id=row["customer_id"],
+        reason=EscalationReason(row["reason"]),
+        opened_at=read_time(row["opened_at"]),
+        due_by=read_time(row["due_by"]),
+        request=row["request"],
+        assignee=row["assignee"],
+        decided_at=_time(row["decided_at"]),
+        decided_by=row["decided_by"],
+        decision=row["decision"],
+        slack_channel=row["slack_channel"],
+        slack_ts=row["slack_ts"],
     )
 
 

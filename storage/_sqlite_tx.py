@@ -21,6 +21,7 @@ from bot import (
 )
 from bot._agreements import Agreement
 from bot._chat_state import ChatState
+from bot._model import Escalation, EscalationReason
 from bot.ports import AuditRecord, ChannelLink, ReceivedPayment, RegisteredPayment, StoredEvent
 from storage._codec import dump_json, read_time, write_date, write_time
 from storage._rows import (
@@ -28,6 +29,7 @@ from storage._rows import (
     to_case,
     to_chat_state,
     to_customer,
+    to_escalation,
     to_invoice,
     to_link,
     to_method,
@@ -315,9 +317,9 @@ class SqliteTx:
         return None if row is None else int(row["id"])
 
     async def sent_on_case(self, case_id: int, *, since: datetime) -> list[datetime]:
-        # Billing callbacks and scheduled case steps reach no customer: they do not count.
+        # Only what reached the customer counts (not billing callbacks, case steps, staff posts).
         sql = """SELECT sent_at FROM contacts WHERE case_id = ?
-            AND channel NOT IN ('billing', 'case')
+            AND channel IN ('telegram', 'email')
             AND sent_at IS NOT NULL AND sent_at >= ? ORDER BY sent_at"""
         rows = await self._all(sql, case_id, write_time(since))
         return [read_time(row["sent_at"]) for row in rows]
@@ -433,9 +435,24 @@ class SqliteTx:
         sql = "UPDATE agreement_items SET status = ? WHERE agreement_id = ? AND number = ?"
         await self._db.execute(sql, (status, agreement_id, number))
 
-    async def set_paused_until(self, case_id: int, until: datetime | None) -> None:
+    async def set_paused_until(
+        self, case_id: int, until: datetime | None, *, reason: str | None = None
+    ) -> None:
         moment = None if until is None else write_time(until)
-        await self._db.execute("UPDATE cases SET paused_until = ? WHERE id = ?", (moment, case_id))
+        sql = "UPDATE cases SET paused_until = ?, paused_for = ? WHERE id = ?"
+        await self._db.execute(sql, (moment, None if until is None else reason, case_id))
+
+    async def set_breathing_space(self, customer_id: str, until: date | None) -> None:
+        day = None if until is None else write_date(until)
+        sql = "UPDATE customers SET breathing_space_until = ?, updated_at = ? WHERE id = ?"
+        await self._db.execute(sql, (day, self._now, customer_id))
+
+    async def release_held(self, customer_id: str, *, rule: str, now: datetime) -> int:
+        sql = """UPDATE contacts SET due_at = ? WHERE customer_id = ? AND status = 'queued'
+            AND held_rule = ? AND due_at > ?"""
+        moment = write_time(now)
+        cursor = await self._db.execute(sql, (moment, customer_id, rule, moment))
+        return cursor.rowcount
 
     async def set_reachable(self, channel: str, chat_id: str, reachable: bool) -> str | None:
         sql = """UPDATE channel_links SET reachable = ? WHERE channel = ? AND chat_id = ?
@@ -452,6 +469,45 @@ class SqliteTx:
         sql = "SELECT max(updated_at) AS at FROM conversations WHERE customer_id = ?"
         row = await self._one(sql, customer_id)
         return None if row is None or row["at"] is None else read_time(row["at"])
+
+    async def insert_escalation(
+        self,
+        *,
+        case_id: int,
+        customer_id: str,
+        reason: EscalationReason,
+        request: str | None,
+        opened_at: datetime,
+        due_by: datetime,
+    ) -> Escalation:
+        sql = """INSERT INTO escalations (case_id, customer_id, reason, request, opened_at,
+                due_by) VALUES (?, ?, ?, ?, ?, ?) RETURNING *"""
+        values = (case_id, customer_id, reason.value, request)
+        row = await self._one(sql, *values, write_time(opened_at), write_time(due_by))
+        assert row is not None
+        return to_escalation(row)
+
+    async def get_escalation(self, escalation_id: int) -> Escalation | None:
+        row = await self._one("SELECT * FROM escalations WHERE id = ?", escalation_id)
+        return None if row is None else to_escalation(row)
+
+    async def open_escalation_of(self, case_id: int) -> Escalation | None:
+        sql = """SELECT * FROM escalations WHERE case_id = ? AND decided_at IS NULL
+            ORDER BY id DESC LIMIT 1"""
+        row = await self._one(sql, case_id)
+        return None if row is None else to_escalation(row)
+
+    async def set_escalation_post(self, escalation_id: int, *, channel: str, ts: str) -> None:
+        sql = "UPDATE escalations SET slack_channel = ?, slack_ts = ? WHERE id = ?"
+        await self._db.execute(sql, (channel, ts, escalation_id))
+
+    async def decide_escalation(
+        self, escalation_id: int, *, by: str, decision: str, at: datetime
+    ) -> bool:
+        sql = """UPDATE escalations SET decided_at = ?, decided_by = ?, decision = ?
+            WHERE id = ? AND decided_at IS NULL"""
+        cursor = await self._db.execute(sql, (write_time(at), by, decision, escalation_id))
+        return cursor.rowcount == 1
 
     async def cancel_queued_on_case(self, case_id: int, *, channel: str) -> int:
         sql = """UPDATE contacts SET status = 'cancelled'

@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 # Buttons of messages sent before the conversation carried versions.
 _LEGACY = {"person": "escalate:person:0", "stop": "stop::0"}
+# Screens whose buttons include single-use links to billing's pages.
+_WITH_LINKS = frozenset({Screen.MENU, Screen.SMALL_PAYMENT})
 
 
 class ChatHandlers:
@@ -150,9 +152,9 @@ class ChatHandlers:
                 logger.exception("could not send the apology")
 
     async def _render(self, view: View, locale: str) -> Rendered:
-        """A view in words, with fresh links when it shows the menu."""
+        """A view in words, with fresh links when it shows the menu or a token payment."""
         menu = view if view.current is None else view.current
-        if menu.screen is not Screen.MENU:
+        if menu.screen not in _WITH_LINKS:
             return render_view(view, locale=locale)
         update_url, pay_url = await self._links.for_case(menu.case)
         return render_view(view, locale=locale, update_url=update_url, pay_url=pay_url)

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _documented() -> set[str]:
     text = (ROOT / ".env.example").read_text()
-    return set(re.findall(r"^# ((?:SETTLE_|TELEGRAM_)[A-Z0-9_]+)=", text, re.MULTILINE))
+    return set(re.findall(r"^# ((?:SETTLE_|TELEGRAM_|SLACK_)[A-Z0-9_]+)=", text, re.MULTILINE))
 
 
 def _declared() -> set[str]:

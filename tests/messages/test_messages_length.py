@@ -169,6 +169,8 @@ def _base_views(amount: Money, version: int) -> Iterator[tuple[str, View]]:
     yield "nothing_due", View(Screen.NOTHING_DUE, version, case=settled_c)
     for name, case in [("a", owed_a), ("expiring", expiring), ("c", owed_c), ("none", None)]:
         yield f"menu[{name}]", View(Screen.MENU, version, case=case)
+        # The `uk` profile's menu, with every forbearance option (COMPLIANCE rule 13).
+        yield f"menu[{name} uk]", View(Screen.MENU, version, case=case, forbearance=True)
     for case, most in itertools.product((owed_a, owed_c), (6, MAX_INSTALMENTS)):
         offered = _offered(amount, most)
         yield f"plans[{case.type} {most}]", View(Screen.PLANS, version, case=case, plans=offered)
@@ -215,6 +217,9 @@ def _base_views(amount: Money, version: int) -> Iterator[tuple[str, View]]:
     languages = tuple(sorted(catalogue_languages()))
     yield "languages", View(Screen.LANGUAGES, version, case=owed_a, languages=languages)
     yield "retry_requested", View(Screen.RETRY_REQUESTED, version, case=owed_a)
+    yield "advice", View(Screen.ADVICE, version, case=owed_c)
+    yield "advice_noted", View(Screen.ADVICE_NOTED, version, case=owed_c)
+    yield "small_payment", View(Screen.SMALL_PAYMENT, version, case=owed_c, token=amount)
 
 
 def _views(amount: Money, version: int) -> Iterator[tuple[str, View]]:

@@ -187,6 +187,52 @@ async def test_retry_moves_the_due_time(store: SqliteStore) -> None:
     assert len(await store.claim_due(channel="telegram", now=later, limit=10)) == 1
 
 
+async def test_release_held_makes_only_that_rules_messages_due_again(
+    store: SqliteStore,
+) -> None:
+    await _case_with_contacts(store, 2)
+    first, second = await store.claim_due(channel="telegram", now=NOW, limit=10)
+    later = NOW + timedelta(days=60)
+    await store.hold_contact(first.id, until=later, rule="breathing space")
+    await store.hold_contact(second.id, until=later, rule="window")
+
+    async with store.transaction() as tx:
+        released = await tx.release_held("C-1", rule="breathing space", now=NOW)
+
+    due = await store.claim_due(channel="telegram", now=NOW, limit=10)
+    assert (released, [c.id for c in due]) == (1, [first.id])
+
+
+async def test_breathing_space_and_a_pause_reason_are_kept_and_cleared(
+    store: SqliteStore,
+) -> None:
+    case_id = await _case_with_contacts(store, 0)
+    until = NOW + timedelta(days=30)
+
+    async with store.transaction() as tx:
+        await tx.set_breathing_space("C-1", date(2024, 5, 3))
+        await tx.set_paused_until(case_id, until, reason="debt advice")
+        customer, case = await tx.get_customer("C-1"), await tx.get_case(case_id)
+        await tx.set_breathing_space("C-1", None)
+        await tx.set_paused_until(case_id, None)
+        cleared, resumed = await tx.get_customer("C-1"), await tx.get_case(case_id)
+
+    assert customer is not None
+    assert case is not None
+    assert (customer.breathing_space_until, case.paused_until, case.paused_for) == (
+        date(2024, 5, 3),
+        until,
+        "debt advice",
+    )
+    assert cleared is not None
+    assert resumed is not None
+    assert (cleared.breathing_space_until, resumed.paused_until, resumed.paused_for) == (
+        None,
+        None,
+        None,
+    )
+
+
 async def test_token_is_spent_once(store: SqliteStore) -> None:
     async with store.transaction() as tx:
         await tx.upsert_customer(Customer("C-1"))

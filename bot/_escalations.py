@@ -1,0 +1,99 @@
+"""Escalations: handing a case to staff, with a reason, a deadline and one decision.
+
+An escalation is a row of its own, so that staff see why and since when a case
+waits, and so that the first decision can win by a conditional update. Posting
+it where staff work is an outbox row on the `slack` channel: it waits there
+until the desk is connected, like any message.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot._model import Case, CaseStatus, Escalation, EscalationReason
+from bot.ports import AuditRecord, Tx
+
+__all__ = ["SLACK", "StaffHours", "escalate"]
+
+logger = logging.getLogger(__name__)
+
+SLACK = "slack"
+POST = "escalation"
+
+
+@dataclass(frozen=True, slots=True)
+class StaffHours:
+    """When staff work (Monday to Friday, `start` to `end` in `zone`) and the escalation SLA."""
+
+    sla: timedelta = timedelta(hours=2)
+    zone: str = "UTC"
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+
+    def deadline(self, opened: datetime) -> datetime:
+        """`opened` plus the SLA counted in working time only."""
+        zone = ZoneInfo(self.zone)
+        moment = opened.astimezone(zone)
+        left = self.sla
+        while True:
+            day_start = datetime.combine(moment.date(), self.start, tzinfo=zone)
+            day_end = datetime.combine(moment.date(), self.end, tzinfo=zone)
+            if moment.weekday() >= 5 or moment >= day_end:
+                moment = _next_morning(moment, self.start, zone)
+                continue
+            moment = max(moment, day_start)
+            if moment + left <= day_end:
+                return (moment + left).astimezone(opened.tzinfo)
+            left -= day_end - moment
+            moment = _next_morning(moment, self.start, zone)
+
+
+def _next_morning(moment: datetime, start: time, zone: ZoneInfo) -> datetime:
+    return datetime.combine(moment.date() + timedelta(days=1), start, tzinfo=zone)
+
+
+async def escalate(
+    tx: Tx,
+    case: Case,
+    reason: EscalationReason,
+    *,
+    now: datetime,
+    actor: str,
+    why: str,
+    hours: StaffHours | None = None,
+    request: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Escalation:
+    """Hand the case to staff; a case already waiting for staff keeps its escalation.
+
+    The case's status becomes escalated (automated pressure stops), the audit says
+    why, and the post for staff is queued.
+    """
+    await tx.update_case(case.id, status=CaseStatus.ESCALATED)
+    await tx.audit(AuditRecord(now, actor, "escalated", why, case.id, case.customer_id, detail))
+    waiting = await tx.open_escalation_of(case.id)
+    if waiting is not None:
+        return waiting
+    escalation = await tx.insert_escalation(
+        case_id=case.id,
+        customer_id=case.customer_id,
+        reason=reason,
+        request=request[:500] if request else None,
+        opened_at=now,
+        due_by=(hours or StaffHours()).deadline(now),
+    )
+    await tx.enqueue(
+        customer_id=case.customer_id,
+        case_id=case.id,
+        channel=SLACK,
+        template=POST,
+        params={"escalation": escalation.id},
+        due_at=now,
+        dedupe_key=f"escalation:{escalation.id}:post",
+    )
+    logger.info("case=%d escalated reason=%s escalation=%d", case.id, reason, escalation.id)
+    return escalation

@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 SLACK = "slack"
 POST = "escalation"
+SLA_ALERT = "sla_alert"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,16 @@ async def escalate(
         params={"escalation": escalation.id},
         due_at=now,
         dedupe_key=f"escalation:{escalation.id}:post",
+    )
+    # The alert when it still waits at its deadline; cancelled if the case moves on first.
+    await tx.enqueue(
+        customer_id=case.customer_id,
+        case_id=case.id,
+        channel=SLACK,
+        template=SLA_ALERT,
+        params={"escalation": escalation.id, "while": [CaseStatus.ESCALATED.value]},
+        due_at=escalation.due_by,
+        dedupe_key=f"escalation:{escalation.id}:sla",
     )
     logger.info("case=%d escalated reason=%s escalation=%d", case.id, reason, escalation.id)
     return escalation

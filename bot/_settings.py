@@ -142,6 +142,8 @@ class Settings(BaseSettings):
     # that matches wins, e.g. "reason=dispute:C-DISPUTES,stage=pre-legal:C-LEGAL".
     slack_escalation_channel: str | None = None
     slack_routes: str = ""
+    # Where alerts of escalations past their SLA also go (they go to the post's thread too).
+    slack_supervisors_channel: str | None = None
 
     @field_validator("email_from")
     @classmethod

@@ -117,7 +117,9 @@ class Runtime:
             runtime._senders.append(EmailSender(store, clock, settings))
         if settings.slack_bot_token is not None:
             routing = SlackRouting.from_settings(settings)
-            runtime._senders.append(SlackPoster(slack_client(settings), store, routing))
+            supervisors = settings.slack_supervisors_channel
+            poster = SlackPoster(slack_client(settings), store, routing, supervisors=supervisors)
+            runtime._senders.append(poster)
             runtime.slack = build_slack_app(settings, store, clock)
         return runtime
 

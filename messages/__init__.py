@@ -40,6 +40,7 @@ from messages._slack import (
     escalation_text,
     mask_email,
     mask_phone,
+    sla_alert_text,
 )
 from messages._stop import STOP_WORDS, is_stop_word
 
@@ -88,6 +89,7 @@ __all__ = [
     "rendered_from_params",
     "rendered_to_params",
     "resolve_locale",
+    "sla_alert_text",
     "stopped",
     "token_invalid",
     "use_locale",

@@ -21,6 +21,7 @@ __all__ = [
     "escalation_text",
     "mask_email",
     "mask_phone",
+    "sla_alert_text",
 ]
 
 Block = dict[str, Any]
@@ -77,6 +78,15 @@ def mask_email(email: str | None) -> str:
 def escalation_text(escalation: Escalation) -> str:
     """The notification text of a post (shown where blocks are not)."""
     return f"Escalation {escalation.id}: {escalation.reason}, customer {escalation.customer_id}"
+
+
+def sla_alert_text(escalation: Escalation) -> str:
+    """An escalation still waiting at its deadline: said in its thread and to supervisors."""
+    return (
+        f":alarm_clock: Escalation {escalation.id} ({escalation.reason}, customer "
+        f"{escalation.customer_id}) has waited past its deadline of {_when(escalation.due_by)}; "
+        f"opened {_when(escalation.opened_at)}."
+    )
 
 
 def escalation_blocks(

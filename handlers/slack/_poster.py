@@ -13,13 +13,15 @@ from bot import CaseView, Contact, Escalation, NotFound, RateLimited, handing_ov
 from bot.ports import SendResult, Store
 from handlers.slack._desk import OFFERED_ACTIONS
 from handlers.slack._routing import SlackRouting
-from messages import decided_blocks, escalation_blocks, escalation_text
+from messages import decided_blocks, escalation_blocks, escalation_text, sla_alert_text
 
 __all__ = ["SlackPoster"]
 
 logger = logging.getLogger(__name__)
 
 _TOO_MANY_REQUESTS = 429
+# The outbox template of the alert queued for an escalation's deadline (bot._escalations).
+SLA_ALERT = "sla_alert"
 
 
 class SlackPoster:
@@ -29,12 +31,22 @@ class SlackPoster:
     needs_chat = False
     reaches_customer = False
 
-    def __init__(self, client: AsyncWebClient, store: Store, routing: SlackRouting) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        store: Store,
+        routing: SlackRouting,
+        *,
+        supervisors: str | None = None,
+    ) -> None:
         self._client = client
         self._store = store
         self._routing = routing
+        self._supervisors = supervisors
 
     async def send(self, contact: Contact) -> SendResult:
+        if contact.template == SLA_ALERT:
+            return await self._alert(int(contact.params["escalation"]))
         escalation, view = await self._load(int(contact.params["escalation"]))
         if escalation.slack_ts and escalation.slack_channel:
             # Posted before the process stopped: bring that post up to date, post no other.
@@ -60,6 +72,25 @@ class SlackPoster:
             await tx.set_escalation_post(escalation.id, channel=posted, ts=ts)
         logger.info("escalation=%d posted channel=%s ts=%s", escalation.id, posted, ts)
         return SendResult(ts)
+
+    async def _alert(self, escalation_id: int) -> SendResult:
+        """Past its deadline and still undecided: say so in its thread and to supervisors."""
+        escalation, _view = await self._load(escalation_id)
+        if not escalation.is_open:
+            return SendResult(f"decided:{escalation.id}")
+        text = sla_alert_text(escalation)
+        sent: list[str] = []
+        await handing_over()
+        if escalation.slack_channel and escalation.slack_ts:
+            thread = self._client.chat_postMessage(
+                channel=escalation.slack_channel, thread_ts=escalation.slack_ts, text=text
+            )
+            sent.append(str((await _answer(thread))["ts"]))
+        if self._supervisors:
+            alert = self._client.chat_postMessage(channel=self._supervisors, text=text)
+            sent.append(str((await _answer(alert))["ts"]))
+        logger.warning("escalation=%d past its SLA; alerted %d places", escalation.id, len(sent))
+        return SendResult(",".join(sent) or f"nowhere:{escalation.id}")
 
     async def _load(self, escalation_id: int) -> tuple[Escalation, CaseView]:
         async with self._store.transaction() as tx:

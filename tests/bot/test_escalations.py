@@ -81,8 +81,9 @@ async def test_a_case_waiting_for_staff_keeps_one_escalation_and_one_post(
         StaffHours().deadline(clock.now()),
     )
     assert view.case.status is CaseStatus.ESCALATED
-    assert [(c.channel, c.template, c.params) for c in view.contacts] == [
-        ("slack", "escalation", {"escalation": first.id})
+    assert [(c.channel, c.template, c.params, c.due_at) for c in view.contacts] == [
+        ("slack", "escalation", {"escalation": first.id}, clock.now()),
+        ("slack", "sla_alert", {"escalation": first.id, "while": ["escalated"]}, first.due_by),
     ]
     assert [a.reason for a in view.audit if a.action == "escalated"] == [
         "customer disputes the debt",

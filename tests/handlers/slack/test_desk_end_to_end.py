@@ -7,8 +7,10 @@ loopback; the escalation travels through the outbox, the click arrives signed at
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -73,6 +75,7 @@ async def app_url(
             "slack_base_url": slack.base_url,
             "slack_escalation_channel": "C-DESK",
             "slack_routes": "reason=dispute:C-DISPUTES",
+            "slack_supervisors_channel": "C-SUPERVISORS",
             "outbox_poll_seconds": 0.05,
             "substantial_min_amount": {"USD": "100"},
             "triage_every_hours": 0,
@@ -124,3 +127,56 @@ async def test_a_dispute_reaches_the_desk_masked_and_one_approval_decides_it(
     assert "I never ordered it" in posted
     assert "617 555 0142" not in posted
     assert "sam.rivera@home.example" not in posted
+
+
+async def test_an_escalation_still_waiting_at_its_deadline_is_called_out(
+    app_url: tuple[Runtime, str],
+    telegram: TelegramEmulator,
+    slack: SlackEmulator,
+    clock: FixedClock,
+) -> None:
+    runtime, _url = app_url
+    await telegram.send_text(CHAT, "I want to talk to a person")
+    post = await slack.wait_for("chat.postMessage", timeout=10)
+    [view] = await runtime.store.list_cases()
+    async with runtime.store.transaction() as tx:
+        escalation = await tx.open_escalation_of(view.case.id)
+    assert escalation is not None
+
+    # Opened Monday 19:00 UTC, after hours: two working hours end Tuesday at 11:00.
+    clock.moment = datetime(2024, 3, 5, 10, 59, tzinfo=UTC)
+    await asyncio.sleep(0.3)
+    early = len(slack.calls("chat.postMessage"))
+    clock.moment = datetime(2024, 3, 5, 11, 0, tzinfo=UTC)
+    await slack.wait_for("chat.postMessage", count=3, timeout=10)
+
+    thread, supervisors = slack.calls("chat.postMessage")[1:]
+    assert escalation.due_by == datetime(2024, 3, 5, 11, 0, tzinfo=UTC)
+    assert early == 1
+    assert (thread.params["channel"], thread.params["thread_ts"]) == (
+        "C-DESK",
+        post.response["ts"],
+    )
+    assert supervisors.params["channel"] == "C-SUPERVISORS"
+    assert f"Escalation {escalation.id} (person, customer C-9) has waited past" in str(
+        supervisors.params["text"]
+    )
+
+
+async def test_a_decided_escalation_raises_no_alert(
+    app_url: tuple[Runtime, str],
+    telegram: TelegramEmulator,
+    slack: SlackEmulator,
+    clock: FixedClock,
+) -> None:
+    _runtime, url = app_url
+    await telegram.send_text(CHAT, "I want to talk to a person")
+    post = await slack.wait_for("chat.postMessage", timeout=10)
+    channel, ts = post.params["channel"], post.response["ts"]
+    await slack.click(url, ANA, channel=channel, ts=ts, action_id="settle_reject")
+    await slack.wait_for("chat.update", timeout=10)
+
+    clock.moment = datetime(2024, 3, 5, 11, 0, tzinfo=UTC)
+    await asyncio.sleep(0.5)
+
+    assert len(slack.calls("chat.postMessage")) == 1

@@ -56,6 +56,7 @@ from bot._policy import (
 )
 from bot._settings import Settings
 from bot._sweep import SweepResult, sweep
+from bot._takeover import TakeOver
 from bot._triage import Verdict, judge
 from bot._views import Intent, Screen, TermsRenderer, View, button_data, read_button
 from bot._watch import WatchResult, watch_agreements
@@ -113,6 +114,7 @@ __all__ = [
     "SettleError",
     "SweepResult",
     "SystemClock",
+    "TakeOver",
     "TermsRenderer",
     "Verdict",
     "View",

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from bot._escalations import StaffHours, escalate
-from bot._ladder import Ladder, schedule_ladder
+from bot._ladder import Ladder
 from bot._model import Case, CaseStatus, Customer, EscalationReason
 from bot.ports import AuditRecord, Tx
 
@@ -63,7 +63,6 @@ async def start_contact(
     else:
         status = CaseStatus.CONTACTING
         await _queue_first(tx, case, channel, customer, now=now)
-        await schedule_ladder(tx, case, outreach.ladder, start=now)
     if status is not case.status:
         await _set_status(tx, case, status, now=now, actor=actor, reason=f"case is {status}")
     return status
@@ -132,6 +131,10 @@ async def _queue_first(
     if channel == EMAIL:
         params = _for_email(params, customer)
         key = f"{key}:{EMAIL}"
+    else:
+        # The chat is linked: an email still waiting (held for the night, say) would only
+        # say again what the chat is about to say.
+        await tx.cancel_queued_on_case(case.id, channel=EMAIL)
     await tx.enqueue(
         customer_id=case.customer_id,
         case_id=case.id,

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
 from babel import Locale, UnknownLocaleError
 from pydantic import (
     AfterValidator,
@@ -75,6 +76,42 @@ def _locale(value: str) -> str:
     return value
 
 
+def _email(value: str) -> str:
+    """One address that can go in a To: header: no display name, no line breaks."""
+    if any(c.isspace() for c in value) or value.count("@") != 1:
+        raise ValueError("expected one email address, e.g. dana@example.com")
+    local, domain = value.split("@")
+    if not local or "." not in domain.strip(".") or domain.startswith("."):
+        raise ValueError("expected one email address, e.g. dana@example.com")
+    return value
+
+
+def _phone(value: str) -> str:
+    """A number in international form (E.164 with or without spacing), such as +972..."""
+    try:
+        parsed = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        raise ValueError("expected an international number starting with +") from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise ValueError("expected an international number starting with +")
+    return value
+
+
+def _country(value: str) -> str:
+    code = value.upper()
+    if code not in _TERRITORIES:
+        raise ValueError(f"unknown country {value!r}; expected an ISO 3166 code such as IL")
+    return code
+
+
+# ISO 3166-1 alpha-2 codes as CLDR knows them (numeric region codes such as 001 left out).
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "QO", "UN", "ZZ"})
+_TERRITORIES = frozenset(
+    code
+    for code in map(str, Locale("en").territories)
+    if code.isalpha() and code not in _NOT_COUNTRIES
+)
+
 _AMOUNT = re.compile(r"-?\d{1,15}(\.\d{1,6})?")
 _Amount = Annotated[str, AfterValidator(_amount)]
 
@@ -97,11 +134,13 @@ class _Part(BaseModel):
 class EventCustomer(_Part):
     id: _Id
     name: _Text | None = None
-    phone: Annotated[str, Field(max_length=32)] | None = None
-    email: _Text | None = None
+    phone: Annotated[str, Field(max_length=32), AfterValidator(_phone)] | None = None
+    email: Annotated[str, Field(max_length=254), AfterValidator(_email)] | None = None
     locale: Annotated[str, Field(max_length=35), AfterValidator(_locale)] | None = None
     timezone: Annotated[str, Field(max_length=64), AfterValidator(_zone)] | None = None
-    country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] | None = None
+    country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$"), AfterValidator(_country)] | None = (
+        None
+    )
     marketing_consent: StrictBool | None = None
     # COMPLIANCE rule 11: the last day of a breathing space; "open" while a mental-health
     # crisis space has no known end; null ends it; absent leaves it as it was.

@@ -119,6 +119,7 @@ class _Apply:
             self.result.outcome = Outcome.UNMATCHED
             self.result.detail = self._named()
             return self.result
+        await self._check_owner(customer_id)
         await self._register(customer_id)
         handler = getattr(self, f"_on_{self.event.type.value}")
         await handler(customer_id)
@@ -169,6 +170,29 @@ class _Apply:
         if event.invoice:
             names.append(f"invoice {event.invoice.id}")
         return ", ".join(names)
+
+    async def _check_owner(self, customer_id: str) -> None:
+        """An invoice, a payment method or a payment never moves to another customer, and an
+        invoice keeps its currency: such an event is refused before it changes anything."""
+        event, tx = self.event, self.tx
+        if event.invoice is not None and (known := await tx.get_invoice(event.invoice.id)):
+            if known.customer_id != customer_id:
+                msg = f"invoice {known.id} belongs to customer {known.customer_id}"
+                raise EventRejected("invoice.id", msg)
+            currency = event.invoice.currency
+            if currency and currency.upper() != known.amount.currency:
+                msg = f"invoice {known.id} is in {known.amount.currency}, not {currency.upper()}"
+                raise EventRejected("invoice.currency", msg)
+        method = event.payment_method
+        if method is not None and method.reference:
+            owned = await tx.get_payment_method(method.reference)
+            if owned is not None and owned.customer_id != customer_id:
+                msg = f"payment method {method.reference} belongs to customer {owned.customer_id}"
+                raise EventRejected("payment_method.reference", msg)
+        paid = None if event.payment is None else await tx.find_payment(event.payment.id)
+        if paid is not None and paid.customer_id != customer_id:
+            msg = f"payment {paid.payment_id} belongs to customer {paid.customer_id}"
+            raise EventRejected("payment.id", msg)
 
     async def _register(self, customer_id: str) -> None:
         """Remember a payment the event names, so later events about it find the customer."""

@@ -121,7 +121,7 @@ class Ladder:
             return cls.default()
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as error:
+        except (OSError, UnicodeDecodeError) as error:
             raise ConfigurationError(
                 f"SETTLE_FOLLOW_UP_FILE: cannot read {path}: {error}"
             ) from None

@@ -221,7 +221,12 @@ class Escalation:
     decision: str | None = None
     slack_channel: str | None = None
     slack_ts: str | None = None
+    taken_by: str | None = None  # the Slack user talking with the customer, if one is
 
     @property
     def is_open(self) -> bool:
         return self.decided_at is None
+
+    @property
+    def is_taken_over(self) -> bool:
+        return self.is_open and self.taken_by is not None

@@ -22,14 +22,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 
-from bot._contact import Outreach, fall_back
+from bot._contact import FIRST_CONTACT, Outreach, fall_back
 from bot._errors import ChannelBlocked, RateLimited
+from bot._ladder import schedule_ladder
 from bot._lanes import Lanes
 from bot._metrics import Metrics
-from bot._model import Contact, ContactStatus
+from bot._model import CaseStatus, Contact, ContactStatus
 from bot._policy import NoContactTime, candidate_zones, next_allowed, profile_for
 from bot._respite import respite_hold
 from bot._settings import Settings
+from bot._takeover import STAFF_TEMPLATES, TAKEN_OVER
 from bot.ports import AuditRecord, Clock, Released, Sender, SendResult, Store
 
 __all__ = ["OutboxWorker", "handing_over"]
@@ -69,6 +71,19 @@ async def handing_over() -> None:
 # messaging platforms use for replies).
 _CONVERSATION = timedelta(hours=24)
 _PROMOTION_RECHECK = timedelta(days=1)
+# A taken-over case's automated messages are looked at again this often (handing back
+# releases them at once).
+_TAKEN_OVER_RECHECK = timedelta(hours=1)
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Seconds before try `attempts + 1`: 30 s doubling to an hour, with half of it jitter.
+
+    Long enough to outlast a mail server's greylisting or a billing system's restart, so
+    that SETTLE_OUTBOX_MAX_ATTEMPTS (12) tries span three to five hours.
+    """
+    ceiling = min(3600.0, 30.0 * 2.0 ** max(attempts - 1, 0))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
 def _customer_started(heard: datetime | None, now: datetime) -> bool:
@@ -198,6 +213,8 @@ class OutboxWorker:
         await self._finish(
             contact, ContactStatus.SENT, channel_message_id=result.channel_message_id
         )
+        if sender.reaches_customer and contact.template == FIRST_CONTACT:
+            await self._start_ladder(contact)
         logger.info(
             "contact=%d sent channel=%s template=%s case=%s duration_ms=%.0f",
             contact.id,
@@ -262,11 +279,19 @@ class OutboxWorker:
             promotion = bool(contact.params.get("promotion"))
             heard = await tx.last_heard_from(customer.id) if promotion else None
             cases = await tx.open_cases_of(customer.id)
+            escalation = None if case is None else await tx.open_escalation_of(case.id)
         if opted_out:
             await self._finish(contact, ContactStatus.CANCELLED, error="customer opted out")
             return True
         if case is not None and not case.is_open:
             await self._finish(contact, ContactStatus.CANCELLED, error="case closed")
+            return True
+        if contact.template in STAFF_TEMPLATES:
+            # A person writing in a live chat answers the customer; the timing rules are for
+            # the bot's own messages. Opting out still stops them (COMPLIANCE rule 5).
+            return False
+        if escalation is not None and escalation.is_taken_over:
+            await self._hold(contact, until=now + _TAKEN_OVER_RECHECK, rule=TAKEN_OVER)
             return True
         if promotion and not customer.marketing_consent and not _customer_started(heard, now):
             # Rule 16: a retention promotion is marketing. It waits, looked at again daily,
@@ -293,6 +318,27 @@ class OutboxWorker:
         await self._hold(contact, until=decision.at, rule=decision.rule or "contact policy")
         return True
 
+    async def _start_ladder(self, contact: Contact) -> None:
+        """The follow-ups count their days from the first message that reached the customer
+        (a first message held for the night must not be followed up the same morning)."""
+        if contact.case_id is None:
+            return
+        async with self._store.transaction() as tx:
+            case = await tx.get_case(contact.case_id)
+            if case is not None and case.status is CaseStatus.CONTACTING:
+                ladder = self._settings.outreach.ladder
+                await schedule_ladder(tx, case, ladder, start=self._clock.now())
+
+    async def _audit_dead(self, contact: Contact, error: Exception) -> None:
+        """A message given up on is part of the case's story: staff see it in its history."""
+        why = f"{contact.channel} {contact.template} not delivered after {contact.attempts} tries"
+        detail = {"contact": contact.id, "error": type(error).__name__}
+        record = AuditRecord(
+            self._clock.now(), "outbox", "dead", why, contact.case_id, contact.customer_id, detail
+        )
+        async with self._store.transaction() as tx:
+            await tx.audit(record)
+
     async def _hold(self, contact: Contact, *, until: datetime, rule: str) -> None:
         await self._store.hold_contact(contact.id, until=until, rule=rule)
         self._metrics.outbox.labels(contact.channel, "held").inc()
@@ -307,9 +353,9 @@ class OutboxWorker:
                 type(error).__name__,
             )
             await self._finish(contact, ContactStatus.DEAD, error=repr(error))
+            await self._audit_dead(contact, error)
             return None
-        # Exponential backoff with full jitter, capped at an hour.
-        delay = random.uniform(0, min(3600.0, 2.0**contact.attempts))
+        delay = backoff_seconds(contact.attempts)
         logger.warning(
             "contact=%d attempt %d failed (%s); retry in %.1f s",
             contact.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time, timedelta
 from decimal import Decimal
 from functools import cached_property
@@ -97,7 +98,7 @@ class Settings(BaseSettings):
     # Outbox.
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_batch: int = Field(default=50, ge=1)
-    outbox_max_attempts: int = Field(default=8, ge=1)
+    outbox_max_attempts: int = Field(default=12, ge=1)
     # Contacts delivered at once per channel (one chat at a time): enough to keep 30 a second
     # flowing over Bot API round trips of up to about a quarter of a second.
     outbox_concurrency: int = Field(default=8, ge=1)
@@ -179,6 +180,27 @@ class Settings(BaseSettings):
     def _parse_min_amounts(cls, value: object) -> object:
         """Read `USD=500,EUR=450` into a mapping; amounts stay decimal strings."""
         return _pairs(value, "CURRENCY=AMOUNT")
+
+    @field_validator("follow_up_file", "plan_policy_file", "billing_callback_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`NAME=` in a .env file means "not set", as .env.example shows."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("public_url", "billing_callback_url")
+    @classmethod
+    def _check_http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s]*)?", value):
+            raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+        return value.rstrip("/") if value else value
+
+    @field_validator("update_payment_url", "pay_now_url")
+    @classmethod
+    def _check_token_url(cls, value: str) -> str:
+        """The customer's single-use token must reach billing's page."""
+        if "{token}" not in value or not value.startswith(("http://", "https://")):
+            raise ValueError(f"expected an http(s) URL with {{token}} in it, got {value!r}")
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -1,18 +1,19 @@
 """The book sweep: judge every overdue invoice and open type C cases where substantial.
 
-One streaming pass over the invoices, ordered by customer and issue date, keeps
-each customer's history in memory only while that customer is being read.
+Set-based: one UPDATE ages the book, and only the overdue invoices no case holds
+are read back, each with its customer's recent amounts, so the sweep's cost follows
+the overdue invoices rather than the size of the book.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot._cases import open_or_attach
 from bot._contact import Outreach
-from bot._model import CaseType, Invoice, InvoiceStatus, Reason
+from bot._model import CaseType, Invoice, Reason
 from bot._settings import Settings
 from bot._triage import HISTORY, Verdict, judge
 from bot.ports import Clock, Store
@@ -48,50 +49,33 @@ async def sweep(
     the book stands on (an import's as-of date, or the wall clock's).
     """
     result = SweepResult()
+    result.aged = await store.age_book(today)
+    result.overdue = await store.count_overdue()
     chosen: list[tuple[Invoice, Verdict]] = []
-    aged: list[str] = []
-    history: list[Invoice] = []
-    seen = 0
-    async for invoice, in_case in store.iter_book():
-        if history and history[0].customer_id != invoice.customer_id:
-            history = []
-        seen += 1
-        if invoice.status is InvoiceStatus.OPEN and invoice.due_on < today:
-            aged.append(invoice.id)
-            invoice = replace(invoice, status=InvoiceStatus.OVERDUE)
-        overdue = invoice.status is InvoiceStatus.OVERDUE and invoice.amount_due.minor > 0
-        verdict = _judge(invoice, history, settings) if overdue and not in_case else None
-        history.append(invoice)
-        result.overdue += overdue
-        if verdict is not None and verdict.substantial:
+    judged = 0
+    async for invoice, prior in store.unjudged_overdue(history=HISTORY):
+        judged += 1
+        verdict = _judge(invoice, prior, settings)
+        if verdict.substantial:
             chosen.append((invoice, verdict))
-    for start in range(0, len(aged), _CHUNK * 10):
-        await store.mark_overdue(aged[start : start + _CHUNK * 10])
-    result.aged = len(aged)
     result.substantial = len(chosen)
     for start in range(0, len(chosen), _CHUNK):
         batch = chosen[start : start + _CHUNK]
         await _open(store, batch, clock.now(), actor, context, result, settings.outreach)
     logger.info(
-        "sweep invoices=%d aged=%d overdue=%d substantial=%d opened=%d",
-        seen,
+        "sweep aged=%d overdue=%d judged=%d substantial=%d opened=%d",
         result.aged,
         result.overdue,
+        judged,
         result.substantial,
         len(result.opened),
     )
     return result
 
 
-def _judge(invoice: Invoice, history: list[Invoice], settings: Settings) -> Verdict:
+def _judge(invoice: Invoice, prior: list[int], settings: Settings) -> Verdict:
     """The verdict on an overdue invoice, against the customer's earlier invoices."""
     currency = invoice.amount.currency
-    # History is ordered by issue date then id; only strictly earlier issue dates count.
-    prior = [
-        earlier.amount.minor
-        for earlier in reversed(history)
-        if earlier.issued_on < invoice.issued_on and earlier.amount.currency == currency
-    ][:HISTORY]
     return judge(
         invoice.amount,
         prior,

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 import httpx
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -31,6 +32,7 @@ from bot import (
     PlanPolicy,
     Settings,
     SystemClock,
+    TakeOver,
     sweep,
     watch_agreements,
 )
@@ -42,6 +44,7 @@ from handlers.email import EmailSender, optout_routes
 from handlers.slack import (
     SlackPoster,
     SlackRouting,
+    ThreadPoster,
     build_slack_app,
     slack_client,
     slack_endpoint,
@@ -80,6 +83,7 @@ class Runtime:
     _senders: list[Sender] = field(default_factory=list)
     _http: httpx.AsyncClient | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _lock: TextIO | None = None
 
     @classmethod
     def build(
@@ -109,6 +113,7 @@ class Runtime:
                 dialogue,
                 links,
                 default_locale=settings.default_locale,
+                take_over=TakeOver(store, clock),
             )
             handlers.install(runtime.telegram)
         runtime._add_callbacks()
@@ -119,12 +124,14 @@ class Runtime:
             routing = SlackRouting.from_settings(settings)
             supervisors = settings.slack_supervisors_channel
             poster = SlackPoster(slack_client(settings), store, routing, supervisors=supervisors)
-            runtime._senders.append(poster)
+            # Thread messages of taken-over escalations go out beside the posts.
+            runtime._senders.append(ThreadPoster(slack_client(settings), store, poster))
             runtime.slack = build_slack_app(settings, store, clock)
         return runtime
 
     async def start(self) -> None:
         load_catalogues()
+        self._claim_database()
         await self.store.start()
         self._warn_unset()
         # Both are recomputed from stored state each time, so a restart loses nothing.
@@ -135,7 +142,7 @@ class Runtime:
         if self.telegram is None:
             logger.warning(
                 "TELEGRAM_BOT_TOKEN is not set: billing events are ingested and cases opened, "
-                "but no message is sent to customers"
+                "but no Telegram message is sent"
             )
         else:
             await self._start_telegram(self.telegram)
@@ -147,6 +154,24 @@ class Runtime:
             # Before serving, so that /metrics counts the possible resends from the start.
             await worker.recover()
             self._background(worker.run(self._stop), "outbox")
+
+    def _claim_database(self) -> None:
+        """One process serves an SQLite file: a second would run a second outbox on it.
+
+        The lock is the operating system's (flock), so a killed process holds it no more;
+        `settle cases` and the other read commands do not take it.
+        """
+        path = self.settings.sqlite_path
+        if path is None:
+            return
+        lock = path.with_name(path.name + ".serve.lock").open("a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            msg = f"{path} is served by another `settle serve`; stop it first"
+            raise ConfigurationError(msg) from None
+        self._lock = lock
 
     def _background(self, work: Coroutine[Any, Any, None], name: str) -> None:
         self._tasks.append(asyncio.create_task(work, name=name))
@@ -199,6 +224,22 @@ class Runtime:
             logger.warning("SETTLE_BILLING_CALLBACK_URL is not set: outbound events wait")
         if self.settings.slack_bot_token is None:
             logger.warning("SLACK_BOT_TOKEN is not set: escalations wait in the outbox for Slack")
+        telegram = self.settings.telegram_bot_token is not None
+        if telegram and not self.polling:
+            if self.settings.telegram_secret_token is None:
+                logger.warning(
+                    "SETTLE_TELEGRAM_SECRET_TOKEN is not set: POST /telegram answers 503"
+                )
+            if not self.settings.telegram_webhook_url:
+                logger.warning(
+                    "SETTLE_TELEGRAM_WEBHOOK_URL is not set: Telegram is not told where to send "
+                    "updates (set it, or run `settle serve --polling`)"
+                )
+        if self.settings.email_enabled and not (telegram or self.settings.telegram_bot_username):
+            logger.warning(
+                "email is on but neither TELEGRAM_BOT_TOKEN nor SETTLE_TELEGRAM_BOT_USERNAME is "
+                "set: emails carry a deep link into the chat and cannot be sent"
+            )
 
     async def _start_telegram(self, application: TelegramApp) -> None:
         await application.initialize()
@@ -230,6 +271,8 @@ class Runtime:
         if self._http is not None:
             await self._http.aclose()
         await self.store.close()
+        if self._lock is not None:
+            self._lock.close()  # closing the file releases the lock
         logger.info("stopped")
 
 
@@ -250,7 +293,7 @@ def create_app(runtime: Runtime) -> Starlette:
         Route("/healthz", healthz),
         Route("/metrics", metrics),
     ]
-    if runtime.telegram is not None:
+    if runtime.telegram is not None and not runtime.polling:
         endpoint = telegram_endpoint(runtime.telegram, runtime.settings, runtime.metrics)
         routes.append(Route("/telegram", endpoint, methods=["POST"]))
     if runtime.slack is not None:

@@ -336,6 +336,17 @@ class Tx(Protocol):
         """Record the decision unless one was made already; whether this one counts."""
         ...
 
+    async def set_taken_by(self, escalation_id: int, *, by: str | None) -> bool:
+        """Take an open escalation over (`by`, if no one has) or hand it back (None).
+
+        Whether the change counts: the first of two staff taking over wins.
+        """
+        ...
+
+    async def escalation_at_post(self, channel: str, ts: str) -> Escalation | None:
+        """The escalation posted as this Slack message, the parent of its thread."""
+        ...
+
     async def cancel_queued_on_case(self, case_id: int, *, channel: str) -> int:
         """Cancel the case's rows still waiting on `channel`; how many."""
         ...
@@ -376,6 +387,24 @@ class Store(Protocol):
 
     def iter_book(self, *, batch: int = 10_000) -> AsyncIterator[tuple[Invoice, bool]]:
         """Every invoice with whether a case holds it; by customer, issue date, id."""
+        ...
+
+    async def age_book(self, today: date) -> int:
+        """Mark every open invoice due before `today` overdue; how many were."""
+        ...
+
+    async def count_overdue(self) -> int:
+        """Overdue invoices with an amount still due."""
+        ...
+
+    def unjudged_overdue(
+        self, *, history: int, batch: int = 1_000
+    ) -> AsyncIterator[tuple[Invoice, list[int]]]:
+        """Overdue invoices with an amount due that no case holds, by customer, issue date, id.
+
+        Each comes with the minor amounts of the customer's latest `history` invoices issued
+        strictly before it in the same currency, in no particular order.
+        """
         ...
 
     async def claim_due(self, *, channel: str, now: datetime, limit: int) -> list[Contact]:

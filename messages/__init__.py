@@ -42,7 +42,9 @@ from messages._slack import (
     mask_phone,
     sla_alert_text,
 )
+from messages._staff import staff_joined, staff_left, staff_said
 from messages._stop import STOP_WORDS, is_stop_word
+from messages._thread import customer_wrote, kept_internal, not_taken, taken_over_text
 
 __all__ = [
     "ESCALATION_ACTIONS",
@@ -59,6 +61,7 @@ __all__ = [
     "apology",
     "catalogue_languages",
     "current_locale",
+    "customer_wrote",
     "decided_blocks",
     "email_from_rendered",
     "email_subject",
@@ -73,12 +76,14 @@ __all__ = [
     "hello_unlinked",
     "intent_of",
     "is_stop_word",
+    "kept_internal",
     "load_catalogues",
     "mask_email",
     "mask_phone",
     "method_updated",
     "normalize_locale",
     "not_linked",
+    "not_taken",
     "nothing_due",
     "optout_ask_page",
     "optout_done_page",
@@ -90,7 +95,11 @@ __all__ = [
     "rendered_to_params",
     "resolve_locale",
     "sla_alert_text",
+    "staff_joined",
+    "staff_left",
+    "staff_said",
     "stopped",
+    "taken_over_text",
     "token_invalid",
     "use_locale",
     "welcome_linked",

@@ -21,6 +21,7 @@ __all__ = [
     "escalation_text",
     "mask_email",
     "mask_phone",
+    "redact",
     "sla_alert_text",
 ]
 
@@ -34,6 +35,9 @@ ESCALATION_ACTIONS: dict[str, str] = {
     "settle_take_over": "Take over",
     "settle_assign": "Assign to me",
 }
+# Offered instead of the decisions while someone has taken the conversation over.
+HAND_BACK = "settle_hand_back"
+_LABELS = ESCALATION_ACTIONS | {HAND_BACK: "Hand back"}
 _STYLES = {"settle_approve": "primary", "settle_reject": "danger"}
 _DOT = "•"
 _REQUEST_LIMIT = 300
@@ -101,6 +105,9 @@ def escalation_blocks(
     who = assignee or escalation.assignee
     if who:
         blocks.append(_context(f"Assigned to <@{who}>"))
+    if escalation.is_taken_over:
+        blocks.append(_context(f"Taken over by <@{escalation.taken_by}>: the bot is silent"))
+        actions = (HAND_BACK,)
     blocks.append(
         {
             "type": "actions",
@@ -144,7 +151,7 @@ def _summary(view: CaseView, escalation: Escalation) -> list[Block]:
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
     ]
     if escalation.request:
-        quoted = _quote(_redact(escalation.request))
+        quoted = _quote(redact(escalation.request))
         blocks.append(_section(f"*The customer wrote*\n{quoted}"))
     blocks.append(_section(f"*History*\n{_history(view)}"))
     return blocks
@@ -152,7 +159,7 @@ def _summary(view: CaseView, escalation: Escalation) -> list[Block]:
 
 def _history(view: CaseView) -> str:
     lines = [
-        f"{_when(record.at)} {record.action}: {_redact(record.reason)[:120]}"
+        f"{_when(record.at)} {record.action}: {redact(record.reason)[:120]}"
         for record in view.audit[-_HISTORY:]
     ]
     sent = [contact for contact in view.contacts if contact.sent_at is not None]
@@ -168,7 +175,7 @@ def _history(view: CaseView) -> str:
     return "\n".join(f"• {line}" for line in lines) or "Nothing yet."
 
 
-def _redact(text: str) -> str:
+def redact(text: str) -> str:
     """Customers write their own numbers and addresses; mask them before staff channels."""
     text = _EMAIL.sub(lambda match: mask_email(match[0]), text)
     return _DIGITS.sub(lambda match: mask_phone(match[0]), text)
@@ -202,7 +209,7 @@ def _button(action_id: str, escalation_id: int) -> Block:
     button: Block = {
         "type": "button",
         "action_id": action_id,
-        "text": {"type": "plain_text", "text": ESCALATION_ACTIONS[action_id]},
+        "text": {"type": "plain_text", "text": _LABELS[action_id]},
         "value": str(escalation_id),
     }
     if style := _STYLES.get(action_id):

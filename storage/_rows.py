@@ -162,6 +162,7 @@ def to_escalation(row: Row) -> Escalation:
         decision=row["decision"],
         slack_channel=row["slack_channel"],
         slack_ts=row["slack_ts"],
+        taken_by=row["taken_by"],
     )
 
 

@@ -12,15 +12,15 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from bot import CaseStatus, Contact, ContactStatus, Invoice
+from bot import CaseStatus, ConfigurationError, Contact, ContactStatus, Invoice
 from bot.ports import BatchResult, CaseView, Clock, ImportedInvoice, Released, StoredEvent
-from storage._codec import write_time
+from storage._codec import write_date, write_time
 from storage._migrate import migrations
 from storage._rows import (
     to_audit,
@@ -59,11 +59,16 @@ _TABLES = (
 
 async def _connect(path: Path) -> aiosqlite.Connection:
     db = await aiosqlite.connect(path, isolation_level=None)
-    db.row_factory = aiosqlite.Row
-    await db.execute("PRAGMA journal_mode = WAL")
-    await db.execute("PRAGMA foreign_keys = ON")
-    await db.execute("PRAGMA busy_timeout = 10000")
-    await db.execute("PRAGMA synchronous = NORMAL")
+    try:
+        db.row_factory = aiosqlite.Row
+        await db.execute("PRAGMA journal_mode = WAL")
+        await db.execute("PRAGMA foreign_keys = ON")
+        await db.execute("PRAGMA busy_timeout = 10000")
+        await db.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.DatabaseError as error:
+        # Close it, or aiosqlite's thread keeps the process alive after the error.
+        await db.close()
+        raise ConfigurationError(f"{path}: not a Settle database: {error}") from None
     return db
 
 
@@ -182,6 +187,25 @@ class SqliteStore:
             while rows := await cursor.fetchmany(batch):
                 for row in rows:
                     yield to_invoice(row), bool(row["in_case"])
+
+    async def age_book(self, today: date) -> int:
+        sql = "UPDATE invoices SET status = 'overdue' WHERE status = 'open' AND due_on < ?"
+        async with self._immediate() as db:
+            cursor = await db.execute(sql, (write_date(today),))
+            return cursor.rowcount
+
+    async def count_overdue(self) -> int:
+        sql = "SELECT count(*) AS n FROM invoices WHERE status = 'overdue' AND amount_due > 0"
+        return int((await self._rows(sql))[0]["n"])
+
+    async def unjudged_overdue(
+        self, *, history: int, batch: int = 1_000
+    ) -> AsyncIterator[tuple[Invoice, list[int]]]:
+        async with self._r.execute(_UNJUDGED_OVERDUE, (history,)) as cursor:
+            while rows := await cursor.fetchmany(batch):
+                for row in rows:
+                    prior = row["prior"]
+                    yield to_invoice(row), [int(n) for n in prior.split(",")] if prior else []
 
     async def claim_due(self, *, channel: str, now: datetime, limit: int) -> list[Contact]:
         # Oldest first among what is due: a message put back (a 429, a retry, a hold) goes
@@ -358,3 +382,15 @@ _IMPORT_INVOICE = """INSERT INTO invoices (id, customer_id, currency, amount, am
     WHERE excluded.fact_at >= invoices.fact_at AND (invoices.amount != excluded.amount
         OR invoices.amount_due != excluded.amount_due OR invoices.status != excluded.status
         OR invoices.due_on != excluded.due_on)"""
+
+# Overdue invoices with an amount due that no case holds, each with the amounts of the
+# customer's latest invoices issued strictly before it in its currency, through the
+# invoices_customer index; the order of the amounts is immaterial (a median is taken).
+_UNJUDGED_OVERDUE = """SELECT i.*, (SELECT group_concat(amount) FROM (SELECT p.amount
+        FROM invoices p WHERE p.customer_id = i.customer_id AND p.issued_on < i.issued_on
+            AND p.currency = i.currency
+        ORDER BY p.issued_on DESC, p.id DESC LIMIT ?1)) AS prior
+    FROM invoices i
+    WHERE i.status = 'overdue' AND i.amount_due > 0
+        AND NOT EXISTS (SELECT 1 FROM case_invoices ci WHERE ci.invoice_id = i.id)
+    ORDER BY i.customer_id, i.issued_on, i.id"""

@@ -509,6 +509,18 @@ class SqliteTx:
         cursor = await self._db.execute(sql, (write_time(at), by, decision, escalation_id))
         return cursor.rowcount == 1
 
+    async def set_taken_by(self, escalation_id: int, *, by: str | None) -> bool:
+        taken = "taken_by IS NULL" if by is not None else "taken_by IS NOT NULL"
+        sql = f"""UPDATE escalations SET taken_by = ?
+            WHERE id = ? AND decided_at IS NULL AND {taken}"""
+        cursor = await self._db.execute(sql, (by, escalation_id))
+        return cursor.rowcount == 1
+
+    async def escalation_at_post(self, channel: str, ts: str) -> Escalation | None:
+        sql = "SELECT * FROM escalations WHERE slack_channel = ? AND slack_ts = ?"
+        row = await self._one(sql, channel, ts)
+        return None if row is None else to_escalation(row)
+
     async def cancel_queued_on_case(self, case_id: int, *, channel: str) -> int:
         sql = """UPDATE contacts SET status = 'cancelled'
             WHERE case_id = ? AND channel = ? AND status = 'queued'"""

@@ -40,6 +40,7 @@ OPTIONAL = (
     "country",
 )
 FIELDS = REQUIRED + OPTIONAL
+_KEPT_CUSTOMERS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +183,17 @@ class _RowParser:
         self.today = as_of or today
         self.fact_at = fact_at
         self._date = _date_parser(mapping.date_format)
+        self._customers: dict[tuple[str | None, ...], Customer] = {}
 
     def __call__(self, line: int, record: dict[str, str]) -> ImportedInvoice:
         for name, text in record.items():
             if _undecodable(text):
                 raise InvalidInput(name, "not UTF-8 text; save the export as UTF-8")
-        value = self._getter(record)
+        fields = self.mapping.defaults | {k: v.strip() for k, v in record.items() if v.strip()}
+
+        def value(name: str) -> str:
+            return fields.get(name, "")
+
         currency = parse_currency(value("currency"), field="currency")
         amount = Money.parse(value("amount"), currency, field="amount")
         if amount.minor < 0:
@@ -216,17 +222,6 @@ class _RowParser:
         )
         return ImportedInvoice(customer, invoice, line)
 
-    def _getter(self, record: dict[str, str]) -> Callable[[str], str]:
-        defaults = self.mapping.defaults
-
-        def value(name: str) -> str:
-            text = record.get(name)
-            if text:
-                text = text.strip()
-            return text or defaults.get(name, "")
-
-        return value
-
     def _day(self, text: str, name: str) -> date:
         if not text:
             raise InvalidInput(name, "missing date")
@@ -249,20 +244,22 @@ class _RowParser:
             return InvoiceStatus.OVERDUE, due
         return InvoiceStatus.OPEN, due
 
-    @staticmethod
-    def _customer(value: Callable[[str], str]) -> Customer:
+    def _customer(self, value: Callable[[str], str]) -> Customer:
         country = value("country").upper() or None
         if country is not None and (len(country) != 2 or not country.isalpha()):
             raise InvalidInput("country", f"{country!r} is not an ISO 3166 two-letter code")
-        return Customer(
-            id=_required(value("customer_id"), "customer_id"),
-            name=value("name") or None,
-            phone=value("phone") or None,
-            email=value("email") or None,
-            locale=value("locale") or None,
-            timezone=value("timezone") or None,
-            country=country,
-        )
+        customer_id = _required(value("customer_id"), "customer_id")
+        name, phone, email = value("name") or None, value("phone") or None, value("email") or None
+        locale, timezone = value("locale") or None, value("timezone") or None
+        # An export repeats each customer on every invoice: build each one once.
+        key = (customer_id, country, name, phone, email, locale, timezone)
+        customer = self._customers.get(key)
+        if customer is None:
+            if len(self._customers) >= _KEPT_CUSTOMERS:
+                self._customers.clear()
+            customer = Customer(customer_id, name, phone, email, locale, timezone, country)
+            self._customers[key] = customer
+        return customer
 
 
 def _required(text: str, name: str) -> str:

@@ -78,7 +78,9 @@ def optout_routes(store: Store, clock: Clock, settings: Settings) -> list[Route]
         language = normalize_locale(request.query_params.get("lang") or settings.default_locale)
         if not _TOKEN.match(token):
             return _page(optout_gone_page(locale=language), 404)
-        if request.method == "GET":
+        if request.method != "POST":
+            # GET and HEAD (which Starlette answers for GET routes) only ask: mail scanners
+            # and link previews open links, and must not stop anyone's messages.
             action = optout_url(settings, token, language)
             return _page(optout_ask_page(locale=language, action_url=action))
         if await _stop(store, clock, token):

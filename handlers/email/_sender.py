@@ -42,13 +42,14 @@ FALLBACK = "fallback"
 
 
 class EmailSender:
-    """Implements the outbox's `Sender` port for email; the address is `params["to"]`."""
+    """Implements the outbox's `Sender` port for email, to the customer's address of now."""
 
     channel = "email"
     needs_chat = False
     reaches_customer = True
 
     def __init__(self, store: Store, clock: Clock, settings: Settings) -> None:
+        self._store = store
         self._clock = clock
         self._settings = settings
         self._linking = Linking(store, clock, settings)
@@ -60,7 +61,7 @@ class EmailSender:
         if not sender:
             msg = "SETTLE_EMAIL_FROM is not set; it is the sender of every email"
             raise ConfigurationError(msg)
-        to = _recipient(contact)
+        to = _recipient(contact, await self._current_address(contact.customer_id))
         language = normalize_locale(_locale(contact, self._settings))
         optout_url = await self._optout.url(contact.customer_id, language=language)
 
@@ -70,6 +71,12 @@ class EmailSender:
         await self._submit(message)
         logger.debug("email accepted contact=%d template=%s", contact.id, contact.template)
         return SendResult(str(message["Message-ID"]))
+
+    async def _current_address(self, customer_id: str) -> str | None:
+        """The address billing gave last: it may have changed since the message was queued."""
+        async with self._store.transaction() as tx:
+            customer = await tx.get_customer(customer_id)
+        return None if customer is None else customer.email
 
     async def render(self, contact: Contact, *, optout_url: str) -> EmailText:
         """The words of a contact, with fresh single-use links."""
@@ -160,9 +167,9 @@ def compose(
     return message
 
 
-def _recipient(contact: Contact) -> str:
-    """The address in the contact; one that cannot be written will never work."""
-    to = contact.params.get("to")
+def _recipient(contact: Contact, current: str | None) -> str:
+    """The customer's address now, else the one in the contact; a bad one never works."""
+    to = current or contact.params.get("to")
     if not to:
         msg = f"contact {contact.id}: no address in params['to']"
         raise ValueError(msg)

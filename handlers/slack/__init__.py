@@ -5,6 +5,7 @@ from handlers.slack._client import slack_client
 from handlers.slack._desk import OFFERED_ACTIONS, EscalationDesk
 from handlers.slack._poster import SlackPoster
 from handlers.slack._routing import SlackRoute, SlackRouting
+from handlers.slack._thread import StaffThread, ThreadPoster
 
 __all__ = [
     "OFFERED_ACTIONS",
@@ -12,6 +13,8 @@ __all__ = [
     "SlackPoster",
     "SlackRoute",
     "SlackRouting",
+    "StaffThread",
+    "ThreadPoster",
     "build_slack_app",
     "slack_client",
     "slack_endpoint",

@@ -10,10 +10,11 @@ from slack_bolt.async_app import AsyncApp
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot import ConfigurationError, Settings
+from bot import ConfigurationError, Settings, TakeOver
 from bot.ports import Clock, Store
 from handlers.slack._client import slack_client
 from handlers.slack._desk import EscalationDesk
+from handlers.slack._thread import StaffThread
 
 __all__ = ["build_slack_app", "slack_endpoint"]
 
@@ -38,6 +39,7 @@ def build_slack_app(settings: Settings, store: Store, clock: Clock) -> AsyncApp:
         logger=logging.getLogger("handlers.slack.bolt"),
     )
     EscalationDesk(store, clock).install(app)
+    StaffThread(TakeOver(store, clock)).install(app)
     return app
 
 

@@ -15,11 +15,19 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import Escalation
+from bot import Escalation, TakeOver
 from bot.ports import AuditRecord, Clock, Store
-from messages import already_decided, decided_blocks, escalation_blocks, escalation_text
+from messages import (
+    already_decided,
+    decided_blocks,
+    escalation_blocks,
+    escalation_text,
+    not_taken,
+    taken_over_text,
+)
 
 __all__ = ["OFFERED_ACTIONS", "EscalationDesk"]
 
@@ -28,9 +36,11 @@ logger = logging.getLogger(__name__)
 APPROVE = "settle_approve"
 REJECT = "settle_reject"
 ASSIGN = "settle_assign"
-# The buttons a post offers: those with a listener here. Counter-offer and Take over are
-# laid out in `messages` but not offered until they are handled end to end.
-OFFERED_ACTIONS = (APPROVE, REJECT, ASSIGN)
+TAKE_OVER = "settle_take_over"
+HAND_BACK = "settle_hand_back"  # offered by `messages` in place of these once taken over
+# The buttons a post offers: those with a listener here. Counter-offer is laid out in
+# `messages` but not offered until it is handled end to end.
+OFFERED_ACTIONS = (APPROVE, REJECT, TAKE_OVER, ASSIGN)
 _DECISIONS = {APPROVE: "approve", REJECT: "reject"}
 # Slack retries an event it saw no answer to within 3 s (X-Slack-Retry-Num); these many
 # event ids are remembered to answer a retry without handling it twice.
@@ -44,12 +54,15 @@ class EscalationDesk:
         self._store = store
         self._clock = clock
         self._seen: OrderedDict[str, None] = OrderedDict()
+        self._take_over = TakeOver(store, clock)
 
     def install(self, app: AsyncApp) -> None:
         app.middleware(self.skip_retried_events)
         app.action(APPROVE)(self.decide)
         app.action(REJECT)(self.decide)
         app.action(ASSIGN)(self.assign)
+        app.action(TAKE_OVER)(self.take_over)
+        app.action(HAND_BACK)(self.hand_back)
 
     async def skip_retried_events(
         self, body: dict[str, Any], next: Callable[[], Awaitable[None]]
@@ -142,6 +155,45 @@ class EscalationDesk:
         )
         logger.info("escalation=%d assigned user=%s", escalation_id, user)
 
+    async def take_over(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """The clicker talks with the customer; the bot keeps quiet on the case meanwhile."""
+        await ack()
+        escalation_id, user = int(body["actions"][0]["value"]), body["user"]["id"]
+        name = await _first_name(client, user)
+        taken = await self._take_over.take(escalation_id, by=user, name=name)
+        escalation = taken or await self._escalation(escalation_id)
+        if escalation is None:
+            return
+        channel, ts = _where(body, escalation)
+        if taken is None:
+            await client.chat_postEphemeral(channel=channel, user=user, text=not_taken(escalation))
+            return
+        view = await self._store.case_view(escalation.case_id)
+        if view is not None:
+            blocks = escalation_blocks(view, escalation, actions=OFFERED_ACTIONS)
+            await client.chat_update(
+                channel=channel, ts=ts, text=escalation_text(escalation), blocks=blocks
+            )
+        await client.chat_postMessage(channel=channel, thread_ts=ts, text=taken_over_text(user))
+
+    async def hand_back(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """The case goes back to the bot, which tells the customer and carries on."""
+        await ack()
+        escalation_id, user = int(body["actions"][0]["value"]), body["user"]["id"]
+        handed = await self._take_over.hand_back(escalation_id, by=user)
+        escalation = handed or await self._escalation(escalation_id)
+        if escalation is None:
+            return
+        channel, ts = _where(body, escalation)
+        if handed is None:
+            await client.chat_postEphemeral(channel=channel, user=user, text=not_taken(escalation))
+            return
+        await self._show_decided(client, escalation, channel=channel, ts=ts)
+
+    async def _escalation(self, escalation_id: int) -> Escalation | None:
+        async with self._store.transaction() as tx:
+            return await tx.get_escalation(escalation_id)
+
     async def _show_decided(
         self, client: AsyncWebClient, escalation: Escalation, *, channel: str, ts: str
     ) -> None:
@@ -154,6 +206,19 @@ class EscalationDesk:
             text=escalation_text(escalation),
             blocks=decided_blocks(view, escalation),
         )
+
+
+async def _first_name(client: AsyncWebClient, user: str) -> str | None:
+    """The first name the customer is told; None (they read "a colleague") if unknown."""
+    try:
+        response = await client.users_info(user=user)
+    except SlackApiError:
+        logger.warning("slack users.info failed for user=%s; the customer reads no name", user)
+        return None
+    found = response.get("user") or {}
+    profile = found.get("profile") or {}
+    name = str(profile.get("first_name") or found.get("real_name") or "").strip()
+    return name.split()[0] if name else None
 
 
 def _where(body: dict[str, Any], escalation: Escalation) -> tuple[str, str]:

@@ -80,12 +80,16 @@ def telegram_endpoint(
     secret = settings.telegram_secret_token
 
     async def endpoint(request: Request) -> Response:
-        if secret is not None:
-            given = request.headers.get(SECRET_HEADER, "")
-            # Constant-time: the official Starlette example compares with ==.
-            if not hmac.compare_digest(given.encode(), secret.get_secret_value().encode()):
-                metrics.telegram_updates.labels("forbidden").inc()
-                return JSONResponse({"error": {"field": SECRET_HEADER}}, status_code=403)
+        if secret is None:
+            # Without the secret anyone could post updates as any chat: refuse them all.
+            metrics.telegram_updates.labels("unconfigured").inc()
+            error = {"field": "SETTLE_TELEGRAM_SECRET_TOKEN", "message": "is not set"}
+            return JSONResponse({"error": error}, status_code=503)
+        given = request.headers.get(SECRET_HEADER, "")
+        # Constant-time: the official Starlette example compares with ==.
+        if not hmac.compare_digest(given.encode(), secret.get_secret_value().encode()):
+            metrics.telegram_updates.labels("forbidden").inc()
+            return JSONResponse({"error": {"field": SECRET_HEADER}}, status_code=403)
         body = await request.body()
         if len(body) > settings.max_body_bytes:
             metrics.telegram_updates.labels("too_large").inc()

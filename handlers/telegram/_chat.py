@@ -22,7 +22,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import Conversation, Dialogue, Intent, Linking, Screen, View
+from bot import Conversation, Dialogue, Intent, Linking, Screen, TakeOver, View
 from handlers.telegram._application import TelegramApp
 from handlers.telegram._keyboard import to_markup
 from handlers.telegram._links import ActionLinks
@@ -46,6 +46,8 @@ logger = logging.getLogger(__name__)
 _LEGACY = {"person": "escalate:person:0", "stop": "stop::0"}
 # Screens whose buttons include single-use links to billing's pages.
 _WITH_LINKS = frozenset({Screen.MENU, Screen.SMALL_PAYMENT})
+# The opt-out button's data: it works while a person has the conversation too (rule 5).
+_STOP = "stop:"
 
 
 class ChatHandlers:
@@ -59,12 +61,14 @@ class ChatHandlers:
         links: ActionLinks,
         *,
         default_locale: str = "en",
+        take_over: TakeOver | None = None,
     ) -> None:
         self._linking = linking
         self._conversation = conversation
         self._dialogue = dialogue
         self._links = links
         self._default_locale = default_locale
+        self._take_over = take_over
 
     def install(self, application: TelegramApp) -> None:
         application.add_handler(CommandHandler("start", self.start))
@@ -93,6 +97,9 @@ class ChatHandlers:
 
     async def menu(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         started = time.perf_counter()
+        if await self._silent(update):
+            _log_update(update, "menu", started, taken_over=True)
+            return
         locale = await self._locale(update)
         view = await self._dialogue.menu(_chat(update))
         await _reply(update, await self._render(view, locale))
@@ -112,8 +119,11 @@ class ChatHandlers:
         if query is None or query.data is None:
             return
         await query.answer()
-        locale = await self._locale(update)
         data = _LEGACY.get(query.data, query.data)
+        if not data.startswith(_STOP) and await self._silent(update):
+            _log_update(update, "button", started, taken_over=True)
+            return
+        locale = await self._locale(update)
         view = await self._dialogue.tap(_chat(update), data, locale=locale)
         if data.startswith("language:"):
             locale = await self._locale(update)  # the customer has just chosen another
@@ -126,8 +136,11 @@ class ChatHandlers:
         message = update.effective_message
         if message is None or message.text is None:
             return
-        locale = await self._locale(update)
         said = message.text
+        if not is_stop_word(said) and await self._pass_to_staff(update, said):
+            _log_update(update, "text", started, taken_over=True)
+            return
+        locale = await self._locale(update)
         intent = Intent.STOP if is_stop_word(said) else intent_of(said)
         view = await self._dialogue.say(_chat(update), said, intent, locale=locale)
         await _reply(update, await self._render(view, locale))
@@ -150,6 +163,20 @@ class ChatHandlers:
                 await _reply(update, apology(locale=await self._locale(update)))
             except Exception:
                 logger.exception("could not send the apology")
+
+    async def _silent(self, update: Update) -> bool:
+        """Whether a person has taken the conversation over, so that the bot keeps quiet."""
+        return self._take_over is not None and await self._take_over.is_taken_over(_chat(update))
+
+    async def _pass_to_staff(self, update: Update, said: str) -> bool:
+        """Send what the customer wrote to the person who took the conversation over."""
+        message = update.effective_message
+        if self._take_over is None or message is None:
+            return False
+        chat_id = _chat(update)
+        return await self._take_over.from_customer(
+            chat_id, text=said, message_id=message.message_id
+        )
 
     async def _render(self, view: View, locale: str) -> Rendered:
         """A view in words, with fresh links when it shows the menu or a token payment."""

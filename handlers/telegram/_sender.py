@@ -28,6 +28,9 @@ from messages import (
     agreement_reminder,
     first_contact,
     method_updated,
+    staff_joined,
+    staff_left,
+    staff_said,
 )
 
 __all__ = ["TelegramSender"]
@@ -39,6 +42,10 @@ FOLLOW_UP = "follow_up"
 METHOD_UPDATED = "method_updated"
 REMINDER = "agreement_reminder"
 BROKEN = "agreement_broken"
+# Sent by a person who took the conversation over (`bot.TakeOver`).
+STAFF_JOINED = "staff_joined"
+STAFF_LEFT = "staff_left"
+STAFF_SAID = "staff_said"
 
 
 class TelegramSender:
@@ -82,6 +89,12 @@ class TelegramSender:
                 due_on=date.fromisoformat(params["due_on"]),
                 locale=locale,
             )
+        if contact.template == STAFF_JOINED:
+            return staff_joined(params.get("name"), locale=locale)
+        if contact.template == STAFF_LEFT:
+            return staff_left(locale=locale)
+        if contact.template == STAFF_SAID:
+            return staff_said(str(params["text"]), locale=locale)
         msg = f"contact {contact.id}: unknown template {contact.template!r}"
         raise ValueError(msg)
 

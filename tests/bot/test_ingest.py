@@ -436,3 +436,51 @@ async def test_consent_that_is_not_a_boolean_is_refused_naming_the_field(ingest:
         await accept(ingest, body)
 
     assert raised.value.field == "customer.marketing_consent"
+
+
+async def test_an_invoice_of_one_customer_is_refused_for_another(
+    ingest: Ingest, store: SqliteStore
+) -> None:
+    await accept(
+        ingest,
+        event("invoice_issued", "i1", customer=CUSTOMER, invoice=invoice("INV-1", "100.00")),
+    )
+    before = await store.counts()
+    other = CUSTOMER | {"id": "C-2"}
+
+    with pytest.raises(EventRejected) as raised:
+        await accept(
+            ingest,
+            event("invoice_issued", "i2", customer=other, invoice=invoice("INV-1", "100.00")),
+        )
+
+    assert (raised.value.field, raised.value.message) == (
+        "invoice.id",
+        "invoice INV-1 belongs to customer C-1",
+    )
+    assert await store.counts() == before
+
+
+async def test_an_invoice_keeps_its_currency(ingest: Ingest, store: SqliteStore) -> None:
+    await accept(
+        ingest,
+        event("invoice_issued", "i1", customer=CUSTOMER, invoice=invoice("INV-1", "100.00")),
+    )
+    in_yen = invoice("INV-1", "100") | {"currency": "JPY"}
+
+    with pytest.raises(EventRejected) as raised:
+        await accept(ingest, event("invoice_issued", "i2", customer=CUSTOMER, invoice=in_yen))
+
+    assert raised.value.field == "invoice.currency"
+
+
+async def test_a_payment_method_of_one_customer_is_refused_for_another(ingest: Ingest) -> None:
+    card = CARD_EXPIRED | {"reference": "pm_1"}
+    await accept(ingest, event("payment_failed", "f1", customer=CUSTOMER, payment_method=card))
+
+    other = CUSTOMER | {"id": "C-2"}
+
+    with pytest.raises(EventRejected) as raised:
+        await accept(ingest, event("payment_failed", "f2", customer=other, payment_method=card))
+
+    assert raised.value.field == "payment_method.reference"

@@ -157,18 +157,22 @@ def test_a_missing_or_broken_file_names_the_file(tmp_path: Path) -> None:
 # The steps.
 
 
-async def test_opening_a_reachable_case_queues_the_steps_with_their_days(
-    store: SqliteStore, clock: FixedClock, settings: Settings
+async def test_the_steps_count_their_days_from_the_first_message_sent(
+    store: SqliteStore, clock: FixedClock, settings: Settings, worker: OutboxWorker
 ) -> None:
     await _open_linked_case(store, clock, settings)
+    queued = [c.channel for c in await store.list_contacts()]
+    clock.moment = START + timedelta(hours=3)  # the first message goes three hours later
+    await worker.run_once()
 
     rows = [(c.channel, c.template, c.due_at - START) for c in await store.list_contacts()]
 
+    assert queued == ["telegram"]
     assert rows == [
         ("telegram", "first_contact", timedelta(0)),
-        ("case", "follow_up", timedelta(days=2)),
-        ("case", "follow_up", timedelta(days=5)),
-        ("case", "escalate", timedelta(days=7)),
+        ("case", "follow_up", timedelta(days=2, hours=3)),
+        ("case", "follow_up", timedelta(days=5, hours=3)),
+        ("case", "escalate", timedelta(days=7, hours=3)),
     ]
 
 
@@ -252,9 +256,10 @@ async def test_an_agreement_or_a_person_stops_the_ladder(
 
 
 async def test_a_broken_agreement_starts_a_new_round_in_place_of_the_old(
-    store: SqliteStore, clock: FixedClock, settings: Settings
+    store: SqliteStore, clock: FixedClock, settings: Settings, worker: OutboxWorker
 ) -> None:
     case_id = await _open_linked_case(store, clock, settings)
+    await worker.run_once()  # the first message goes: the first round is queued
     broke = START + timedelta(days=20)
     async with store.transaction() as tx:
         case = await tx.get_case(case_id)

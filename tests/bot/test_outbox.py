@@ -205,7 +205,7 @@ async def test_a_contact_is_marked_handed_over_while_its_channel_holds_it(
 
     await _worker(store, clock, settings, Peeking()).run_once()
 
-    [sent] = await store.list_contacts()
+    [sent] = [c for c in await store.list_contacts() if c.channel == "telegram"]
     assert marks == ["handed to the channel; no answer yet"]
     assert (sent.status, sent.last_error) == (ContactStatus.SENT, None)
 
@@ -229,3 +229,18 @@ async def test_after_a_crash_the_first_pass_waits_out_the_channels_last_second(
     await running
 
     assert (early, len(channel.sent)) == ([], 1)
+
+
+def test_retries_wait_from_half_a_minute_doubling_to_an_hour() -> None:
+    from bot._outbox import backoff_seconds
+
+    waits = [[backoff_seconds(n) for _ in range(200)] for n in range(1, 12)]
+
+    assert min(waits[0]) >= 15
+    assert max(waits[0]) <= 30
+    assert min(waits[1]) >= 30
+    assert max(waits[1]) <= 60
+    assert all(1800 <= w <= 3600 for w in waits[-1])
+    # Eleven waits between twelve tries: two and a half to five hours.
+    assert sum(min(w) for w in waits) >= 2.5 * 3600
+    assert sum(max(w) for w in waits) <= 5.1 * 3600

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot import Settings
+from bot import ConfigurationError, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,3 +54,38 @@ def test_bad_minimum_amount_is_refused_at_start(
 
     with pytest.raises(ValidationError, match="substantial_min_amount"):
         Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("name", ["follow_up_file", "plan_policy_file", "billing_callback_url"])
+def test_an_empty_value_means_not_set(name: str) -> None:
+    settings = Settings(_env_file=None, **{name: ""})  # type: ignore[call-arg]
+
+    assert getattr(settings, name) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("public_url", ""),
+        ("public_url", "not a url"),
+        ("public_url", "ftp://settle.example"),
+        ("billing_callback_url", "billing.example/cb"),
+        ("update_payment_url", "https://billing.example/card"),
+        ("pay_now_url", "pay?token={token}"),
+    ],
+)
+def test_a_url_that_cannot_work_is_refused_naming_the_setting(name: str, value: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        Settings(_env_file=None, **{name: value})  # type: ignore[call-arg]
+
+    assert raised.value.errors()[0]["loc"] == (name,)
+
+
+def test_a_follow_up_file_that_is_not_text_names_the_setting(tmp_path: Path) -> None:
+    from bot._ladder import Ladder
+
+    binary = tmp_path / "ladder.toml"
+    binary.write_bytes(b"\xff\xfe[[ladder]]")
+
+    with pytest.raises(ConfigurationError, match="SETTLE_FOLLOW_UP_FILE: cannot read"):
+        Ladder.load(binary)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from bot import (
     CaseStatus,
     CaseType,
+    ConfigurationError,
     ContactStatus,
     Customer,
     Invoice,
@@ -304,3 +306,13 @@ async def test_book_streams_by_customer_then_issue_date(store: SqliteStore) -> N
     order = [invoice.id async for invoice, _ in store.iter_book(batch=2)]
 
     assert order == ["A-0", "A-1", "A-2", "B-0", "B-1", "B-2"]
+
+
+async def test_a_file_that_is_not_a_database_is_refused_naming_it(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    garbage = tmp_path / "settle.db"
+    garbage.write_text("garbage\n", encoding="utf-8")
+
+    with pytest.raises(ConfigurationError, match=r"settle\.db: not a Settle database"):
+        await SqliteStore.open(garbage, clock)

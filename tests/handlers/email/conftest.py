@@ -14,7 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from bot import Case, Contact, ContactStatus, Ingest, Settings, parse_event
+from bot import Case, Contact, ContactStatus, Customer, Ingest, Settings, parse_event
 from bot._contact import first_contact_params
 from handlers.email import EmailSender
 from storage import SqliteStore
@@ -124,6 +124,9 @@ async def email_contact(store: SqliteStore, case: Case, **extra: Any) -> Contact
     """The first email of a case, as the outbox hands it to the sender; `extra` overrides."""
     async with store.transaction() as tx:
         params = await first_contact_params(tx, case)
+        if extra.get("to"):
+            # The sender writes to the customer's address of the moment: make it this one.
+            await tx.upsert_customer(Customer(case.customer_id, email=str(extra["to"])))
     params |= {"to": "dana@customer.example", **extra}
     moment = datetime(2024, 3, 4, tzinfo=UTC)
     status = ContactStatus.SENDING

@@ -7,7 +7,7 @@ from dataclasses import replace
 import aiosmtplib
 import pytest
 
-from bot import ChannelBlocked, ConfigurationError, Settings
+from bot import ChannelBlocked, ConfigurationError, Customer, Settings
 from handlers.email import EmailSender
 from storage import SqliteStore
 from tests.conftest import FixedClock
@@ -71,9 +71,12 @@ async def test_contact_without_an_address_is_an_error(
     store: SqliteStore, clock: FixedClock, mail_settings: Settings, sender: EmailSender
 ) -> None:
     case = await open_case(store, clock, mail_settings)
+    contact = replace(await email_contact(store, case), customer_id="C-without-email")
+    async with store.transaction() as tx:
+        await tx.upsert_customer(Customer("C-without-email"))
 
     with pytest.raises(ValueError, match=r"no address in params\['to'\]"):
-        await sender.send(await email_contact(store, case, to=""))
+        await sender.send(replace(contact, params=contact.params | {"to": ""}))
 
 
 async def test_unknown_template_is_an_error(

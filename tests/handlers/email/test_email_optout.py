@@ -64,6 +64,15 @@ async def test_opening_the_link_asks_and_changes_nothing(
     assert await _opted_out(store) is False
 
 
+async def test_a_head_request_of_a_link_scanner_changes_nothing(
+    client: httpx.AsyncClient, store: SqliteStore, link: str
+) -> None:
+    response = await client.head(link)
+
+    assert response.status_code == 200
+    assert await _opted_out(store) is False
+
+
 async def test_link_still_works_after_being_opened(
     client: httpx.AsyncClient, store: SqliteStore, link: str
 ) -> None:

@@ -185,3 +185,38 @@ async def test_an_address_the_server_refuses_sends_the_case_to_staff(
     assert [a.reason for a in view.audit if a.action == "escalated"] == [
         "the customer cannot be reached on any channel"
     ]
+
+
+async def test_an_email_goes_to_the_address_billing_gave_last(
+    store: SqliteStore,
+    clock: FixedClock,
+    mail_settings: Settings,
+    inbox: Inbox,
+    worker: OutboxWorker,
+) -> None:
+    await open_case(store, clock, mail_settings)
+    async with store.transaction() as tx:
+        from bot import Customer
+
+        await tx.upsert_customer(Customer(CUSTOMER, email="dana.new@customer.example"))
+
+    await worker.run_once()
+
+    assert [e.rcpt_tos for e in inbox.envelopes] == [["dana.new@customer.example"]]
+
+
+async def test_linking_while_the_first_email_waits_cancels_the_email(
+    store: SqliteStore, clock: FixedClock, mail_settings: Settings, worker: OutboxWorker
+) -> None:
+    clock.moment = datetime(2024, 3, 5, 7, 0, tzinfo=UTC)  # before the window: the email waits
+    await open_case(store, clock, mail_settings)
+    await worker.run_once()
+    token = await Linking(store, clock, mail_settings).issue_token(CUSTOMER)
+
+    await Linking(store, clock, mail_settings).redeem("9001", token)
+
+    rows = [r for r in await _rows(store) if r[0] != "case"]
+    assert rows == [
+        ("email", "first_contact", ContactStatus.CANCELLED),
+        ("telegram", "first_contact", ContactStatus.QUEUED),
+    ]

@@ -74,7 +74,12 @@ async def test_the_post_offers_the_handled_buttons(
 
     message = slack.message(channel, ts)
 
-    assert _buttons(message) == ["settle_approve", "settle_reject", "settle_assign"]
+    assert _buttons(message) == [
+        "settle_approve",
+        "settle_reject",
+        "settle_take_over",
+        "settle_assign",
+    ]
 
 
 async def test_an_approval_updates_the_post_and_writes_the_audit(
@@ -211,7 +216,12 @@ async def test_assign_to_me_names_the_assignee_on_the_post(
 
     message = slack.message(channel, ts)
     assert "Assigned to <@U-BEN>" in json.dumps(message["blocks"])
-    assert _buttons(message) == ["settle_approve", "settle_reject", "settle_assign"]
+    assert _buttons(message) == [
+        "settle_approve",
+        "settle_reject",
+        "settle_take_over",
+        "settle_assign",
+    ]
 
 
 async def test_a_retried_event_is_handled_once(

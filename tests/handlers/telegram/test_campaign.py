@@ -44,6 +44,11 @@ RATE = 30
 FIRST_CHAT = 10_000
 
 
+async def _messages(store: SqliteStore) -> list[Contact]:
+    """The customer's messages, without the follow-up steps a first message schedules."""
+    return [c for c in await store.list_contacts() if c.channel == "telegram"]
+
+
 class RunningClock:
     """Real time from a Monday afternoon in New York, inside the contact window."""
 
@@ -135,7 +140,7 @@ async def _send(
     stop.set()
     await running
     await application.shutdown()
-    contacts = await store.list_contacts()
+    contacts = await _messages(store)
     await store.close()
     return contacts
 

@@ -255,3 +255,29 @@ async def _post_without_secret(port: int) -> int:
     async with httpx.AsyncClient() as client:
         response = await client.post(f"http://127.0.0.1:{port}/telegram", json={"update_id": 1})
     return response.status_code
+
+
+async def test_webhook_mode_without_a_secret_refuses_every_update(
+    settings: Settings, emulator: TelegramEmulator
+) -> None:
+    from pydantic import SecretStr
+
+    tuned = _telegram_settings(settings, emulator, telegram_bot_token=SecretStr(TOKEN))
+    runtime = Runtime.build(tuned, clock=SystemClock())
+    async with served(create_app(runtime)) as port:
+        forged = await _post_without_secret(port)
+
+    assert forged == 503
+
+
+async def test_polling_mode_serves_no_telegram_endpoint(
+    settings: Settings, emulator: TelegramEmulator
+) -> None:
+    from pydantic import SecretStr
+
+    tuned = _telegram_settings(settings, emulator, telegram_bot_token=SecretStr(TOKEN))
+    runtime = Runtime.build(tuned, clock=SystemClock(), polling=True)
+    async with served(create_app(runtime)) as port:
+        forged = await _post_without_secret(port)
+
+    assert forged == 404

@@ -39,6 +39,12 @@ def _with(path: str, value: object) -> str:
         ("occurred_at", "1969-12-31T23:59:59+00:00", "occurred_at"),
         ("occurred_at", "2300-01-01T00:00:00+00:00", "occurred_at"),
         ("customer.country", "ISR", "customer.country"),
+        ("customer.country", "ZZ", "customer.country"),
+        ("customer.email", "not-an-email", "customer.email"),
+        ("customer.email", "a@b.example\r\nBcc: evil@x.example", "customer.email"),
+        ("customer.email", "two@one.example,three@one.example", "customer.email"),
+        ("customer.phone", "12345", "customer.phone"),
+        ("customer.phone", "+1 23", "customer.phone"),
     ],
 )
 def test_refusal_names_the_field(path: str, value: object, field: str) -> None:
@@ -71,3 +77,20 @@ def test_a_timestamp_of_400_digits_is_refused_naming_the_header() -> None:
         verify_canonical(b"{}", "9" * 400, "sha256=00", "s", tolerance=300, now=1e9)
 
     assert refused.value.field == "X-Settle-Timestamp"
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("customer.email", "dana.levi+bills@company.example"),
+        ("customer.email", "δοκιμή@παράδειγμα.δοκιμή"),
+        ("customer.phone", "+972 54-123-4567"),
+        ("customer.phone", "+16175550142"),
+        ("customer.country", "il"),
+    ],
+)
+def test_good_contact_details_are_kept(path: str, value: str) -> None:
+    event = parse_event(_with(path, value))
+
+    assert event.customer is not None
+    assert getattr(event.customer, path.split(".")[1]).upper() == value.upper()

@@ -118,9 +118,11 @@ def seed(path: Path, count: int, zone: str, country: str) -> None:
 
 
 def statuses(path: Path) -> dict[str, int]:
-    """Contacts per outbox status, read straight from the file."""
+    """Telegram messages per outbox status, read straight from the file (the follow-up
+    steps each first message schedules, days ahead, are not the campaign's)."""
+    sql = "SELECT status, count(*) FROM contacts WHERE channel = 'telegram' GROUP BY status"
     with contextlib.closing(sqlite3.connect(path)) as db:
-        rows = db.execute("SELECT status, count(*) FROM contacts GROUP BY status").fetchall()
+        rows = db.execute(sql).fetchall()
     return {str(status): int(count) for status, count in rows}
 
 

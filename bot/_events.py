@@ -112,6 +112,26 @@ _TERRITORIES = frozenset(
     if code.isalpha() and code not in _NOT_COUNTRIES
 )
 
+_CONTACT_CHECKS = {
+    "phone": _phone,
+    "email": _email,
+    "locale": _locale,
+    "timezone": _zone,
+    "country": _country,
+}
+
+
+def check_contact(field: str, value: str | None) -> str | None:
+    """A customer detail from a file checked as the webhook checks it; `InvalidInput` names
+    the field. Empty is absent."""
+    if not value:
+        return None
+    try:
+        return _CONTACT_CHECKS[field](value)
+    except ValueError as error:
+        raise InvalidInput(field, str(error)) from None
+
+
 _AMOUNT = re.compile(r"-?\d{1,15}(\.\d{1,6})?")
 _Amount = Annotated[str, AfterValidator(_amount)]
 

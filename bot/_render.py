@@ -112,14 +112,26 @@ def case_table(views: list[CaseView]) -> str:
     """A fixed-width table of cases, one line each."""
     if not views:
         return "no cases"
-    rows = [[_cell(row[name]) for name in _COLUMNS] for row in case_rows(views)]
-    header = [name.replace("_", " ") for name in _COLUMNS]
-    widths = [max(len(line[i]) for line in [header, *rows]) for i in range(len(_COLUMNS))]
+    rows = [
+        [*(_cell(row[name]) for name in _COLUMNS), _why(row["why"])] for row in case_rows(views)
+    ]
+    header = [*(name.replace("_", " ") for name in _COLUMNS), "why"]
+    widths = [max(len(line[i]) for line in [header, *rows]) for i in range(len(header))]
     lines = [
         "  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True))
         for line in [header, *rows]
     ]
     return "\n".join(line.rstrip() for line in lines)
+
+
+# The facts that say most about why a case was opened, in the order they are shown.
+_WHY_KEYS = ("invoice", "ratio", "median", "event", "payment_method")
+
+
+def _why(why: dict[str, Any]) -> str:
+    """The case's reasons in one short cell; `settle case ID` shows them all."""
+    shown = [f"{key}={why[key]}" for key in _WHY_KEYS if key in why]
+    return " ".join(shown) or "-"
 
 
 def _cell(value: Any) -> str:

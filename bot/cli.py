@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -84,7 +85,12 @@ def main(log_level: str | None) -> None:
 @main.command()
 @click.option("--polling", is_flag=True, help="Use Telegram long polling instead of the webhook.")
 @click.option("--host", default=None, help="Address to listen on (SETTLE_HOST).")
-@click.option("--port", type=int, default=None, help="Port to listen on (SETTLE_PORT).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Port to listen on (SETTLE_PORT).",
+)
 def serve(polling: bool, host: str | None, port: int | None) -> None:
     """Run everything in one process: webhooks, Telegram, the outbox worker."""
     import uvicorn
@@ -92,6 +98,7 @@ def serve(polling: bool, host: str | None, port: int | None) -> None:
     from bot.app import Runtime, create_app
 
     settings = _settings()
+    _check_free(host or settings.host, port if port is not None else settings.port)
     try:
         app = create_app(Runtime.build(settings, polling=polling))
     except ConfigurationError as error:
@@ -108,6 +115,15 @@ def serve(polling: bool, host: str | None, port: int | None) -> None:
         log_config=None,
         access_log=False,
     )
+
+
+def _check_free(host: str, port: int) -> None:
+    """Refuse a port in use before starting anything (the sweep, the outbox, Telegram)."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
 
 
 @main.command()
@@ -303,19 +319,25 @@ def link(customer_id: str) -> None:
     click.echo(_run(work, existing=True))
 
 
+_HELD = "held"
+
+
 @main.command()
 @click.option(
     "--status",
-    type=click.Choice([s.value for s in ContactStatus]),
-    help="Only contacts in this state (queued ones held by the policy show the rule).",
+    type=click.Choice([*(s.value for s in ContactStatus), _HELD]),
+    help="Only contacts in this state; held: queued ones the contact policy holds back.",
 )
 def outbox(status: str | None) -> None:
     """List the outbox: queued (and held, with the rule and when), sent, failed and dead."""
 
     async def work(settings: Settings, store: Store) -> Any:
-        return await store.list_contacts(status=ContactStatus(status) if status else None)
+        wanted = ContactStatus.QUEUED if status == _HELD else status
+        return await store.list_contacts(status=ContactStatus(wanted) if wanted else None)
 
     contacts = _run(work, existing=True)
+    if status == _HELD:
+        contacts = [c for c in contacts if c.held_rule]
     if not contacts:
         click.echo("the outbox is empty" if status is None else f"no {status} contacts")
     for c in contacts:
@@ -330,7 +352,11 @@ def outbox(status: str | None) -> None:
 
 
 @main.command()
-@click.option("--unmatched", is_flag=True, help="Only events whose customer is unknown.")
+@click.option(
+    "--unmatched",
+    is_flag=True,
+    help="Only events naming a mandate, payment or invoice Settle does not know.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
 def events(unmatched: bool, as_json: bool) -> None:
     """List received billing events with their outcome."""

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import Customer, InvalidInput, Invoice, InvoiceStatus, Money, parse_currency
+from bot._events import check_contact
 from bot.ports import ImportedInvoice
 
 __all__ = ["FIELDS", "Mapping", "RowError", "as_of_moment", "read_rows"]
@@ -257,6 +258,17 @@ class _RowParser:
         if customer is None:
             if len(self._customers) >= _KEPT_CUSTOMERS:
                 self._customers.clear()
+            details = [
+                check_contact(field, text)
+                for field, text in (
+                    ("phone", phone),
+                    ("email", email),
+                    ("locale", locale),
+                    ("timezone", timezone),
+                    ("country", country),
+                )
+            ]
+            phone, email, locale, timezone, country = details
             customer = Customer(customer_id, name, phone, email, locale, timezone, country)
             self._customers[key] = customer
         return customer

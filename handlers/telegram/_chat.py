@@ -89,6 +89,8 @@ class ChatHandlers:
         if token is not None:
             customer_id = await self._linking.redeem(chat_id, token)
             reply = token_invalid if customer_id is None else welcome_linked
+            if customer_id is not None:
+                locale = await self._locale(update)  # linked now: the customer's own language
         else:
             customer_id = await self._conversation.resume(chat_id)
             reply = hello_unlinked if customer_id is None else welcome_linked

@@ -63,6 +63,16 @@ def test_cases_json_lists_type_c_cases_with_why(runner: CliRunner) -> None:
     assert all(r["why"]["as_of"] == "2013-06-01" for r in rows)
 
 
+def test_cases_table_says_why_each_case_was_opened(runner: CliRunner) -> None:
+    _import_ar(runner)
+
+    result = runner.invoke(main, ["cases"])
+
+    header, row = result.output.splitlines()
+    assert header.split()[-1] == "why"
+    assert row.endswith("invoice=5408072058 ratio=1.79 median=23.975")
+
+
 def test_case_shows_invoices_and_history(runner: CliRunner) -> None:
     _import_ar(runner)
 
@@ -259,8 +269,31 @@ def test_outbox_lists_queued_and_held_contacts(runner: CliRunner, tmp_path: Path
 
     asyncio.run(fill())
     result = runner.invoke(main, ["outbox"])
+    held = runner.invoke(main, ["outbox", "--status", "held"])
 
     lines = result.output.splitlines()
     assert "held (window)" in lines[0]
     assert "2024-03-04T08:00:00+00:00" in lines[0]
     assert "sending" in lines[1]
+    assert (held.exit_code, held.output.splitlines()) == (0, lines[:1])
+
+
+def test_serve_on_a_port_in_use_stops_before_starting_anything(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        result = runner.invoke(main, ["serve", "--host", "127.0.0.1", "--port", str(port)])
+
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+    assert not (tmp_path / "cli.db").exists()
+
+
+def test_serve_refuses_a_port_out_of_range_naming_the_option(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["serve", "--port", "99999"])
+
+    assert result.exit_code == 2
+    assert "--port" in result.output

@@ -147,6 +147,33 @@ async def test_bad_rows_are_reported_by_line_and_the_rest_imports(
     ]
 
 
+async def test_customer_details_are_checked_as_the_webhook_checks_them(
+    store: SqliteStore, settings: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
+    head = "customer_id,invoice_id,amount,currency,issued_on,due_on,"
+    path = _write(
+        tmp_path / "export.csv",
+        [
+            head + "timezone,locale,email,phone",
+            "C1,I1,10.00,EUR,2024-01-01,2024-01-31,Europe/Berlin,de_DE,c1@example.com,+4930123456",
+            "C2,I2,10.00,EUR,2024-01-01,2024-01-31,Mars/Base,,,",
+            "C3,I3,10.00,EUR,2024-01-01,2024-01-31,,xx_YY,,",
+            "C4,I4,10.00,EUR,2024-01-01,2024-01-31,,,not-an-email,",
+            "C5,I5,10.00,EUR,2024-01-01,2024-01-31,,,,12345",
+        ],
+    )
+
+    summary = await import_file(store, settings, clock, path, Mapping.load(None))
+
+    assert (summary.imported, summary.failed) == (1, 4)
+    assert [(e.line, e.message.split(":")[0]) for e in summary.errors] == [
+        (3, "timezone"),
+        (4, "locale"),
+        (5, "email"),
+        (6, "phone"),
+    ]
+
+
 async def test_jsonl_export_with_flag_mapping_and_currency(
     store: SqliteStore, settings: Settings, clock: FixedClock, tmp_path: Path
 ) -> None:

@@ -281,3 +281,18 @@ async def test_polling_mode_serves_no_telegram_endpoint(
         forged = await _post_without_secret(port)
 
     assert forged == 404
+
+
+async def test_the_welcome_speaks_the_billing_records_language_not_telegrams(
+    polling_runtime: Runtime, emulator: TelegramEmulator
+) -> None:
+    from messages import welcome_linked
+
+    hebrew = {"id": "C-1001", "locale": "he_IL"}
+    hello = {"id": "hello-he", "type": "customer_updated", "occurred_at": "2024-02-01T00:00:00Z"}
+    await _ingest(polling_runtime, {**hello, "customer": hebrew})
+
+    await _link(polling_runtime, emulator)  # the emulator's user speaks English
+    await emulator.wait_for("sendMessage", chat_id=CHAT, timeout=10)
+
+    assert emulator.sent_messages(CHAT)[0]["text"] == welcome_linked(locale="he_IL").text

@@ -9,7 +9,6 @@ goes to staff.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,8 +27,6 @@ __all__ = [
     "queue_follow_up",
     "start_contact",
 ]
-
-logger = logging.getLogger(__name__)
 
 TELEGRAM = "telegram"
 EMAIL = "email"
@@ -72,10 +69,10 @@ async def fall_back(
     tx: Tx, case: Case, *, now: datetime, actor: str, outreach: Outreach | None = None
 ) -> CaseStatus:
     """The customer's chat stopped working: the next channel, or staff when there is none."""
-    outreach = outreach or Outreach()
-    customer = await tx.get_customer(case.customer_id)
     if case.status is not CaseStatus.CONTACTING:
         return case.status
+    outreach = outreach or Outreach()
+    customer = await tx.get_customer(case.customer_id)
     if (channel := await _channel(tx, case.customer_id, customer, outreach)) is not None:
         await _queue_first(tx, case, channel, customer, now=now)
         return case.status

@@ -14,7 +14,6 @@ The file (`SETTLE_FOLLOW_UP_FILE`; see `examples/follow-ups.toml`) holds one
 
 from __future__ import annotations
 
-import logging
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,8 +35,6 @@ __all__ = [
     "Step",
     "schedule_ladder",
 ]
-
-logger = logging.getLogger(__name__)
 
 # The internal channel of scheduled case work; its rows never reach a customer.
 CASE = "case"

@@ -20,9 +20,10 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot._contact import FIRST_CONTACT, Outreach, fall_back
+from bot._contact import FIRST_CONTACT, fall_back
 from bot._errors import ChannelBlocked, RateLimited
 from bot._ladder import schedule_ladder
 from bot._lanes import Lanes
@@ -379,7 +380,7 @@ class OutboxWorker:
         now = self._clock.now()
         outreach = self._settings.outreach
         if not chat:
-            outreach = Outreach(outreach.ladder, email=False)
+            outreach = replace(outreach, email=False)  # the address is what was refused
         async with self._store.transaction() as tx:
             if contact.chat_id is not None:
                 await tx.set_reachable(contact.channel, contact.chat_id, False)

@@ -28,13 +28,13 @@ from typing import Self
 from urllib.parse import urlencode
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from handlers.emulators._requests import JSONDict
+from handlers.emulators._serving import LoopbackServer
 
 __all__ = ["SlackCall", "SlackEmulator", "SlackUser", "sign_request"]
 
@@ -120,9 +120,7 @@ class SlackEmulator:
         self._faults: dict[str, list[_SlackError]] = {}
         self._ids = itertools.count(1)
         self._changed = asyncio.Event()
-        self._server: uvicorn.Server | None = None
-        self._server_task: asyncio.Task[None] | None = None
-        self._port = 0
+        self._server = LoopbackServer("Slack")
         self._methods: dict[str, _Handler] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -138,38 +136,12 @@ class SlackEmulator:
 
     async def start(self, *, port: int = 0) -> Self:
         """Serve the app with uvicorn on 127.0.0.1, on a free port unless one is given."""
-        if self._server is not None:
-            msg = "the Slack emulator is already running; call stop() first"
-            raise RuntimeError(msg)
-        config = uvicorn.Config(
-            self.app,
-            host="127.0.0.1",
-            port=port,
-            lifespan="off",
-            log_config=None,  # the host application owns the logging setup
-            access_log=False,
-            timeout_graceful_shutdown=5,
-        )
-        server = uvicorn.Server(config)
-        task = asyncio.create_task(server.serve(), name="slack-emulator")
-        while not server.started:
-            if task.done():
-                await task
-                msg = f"the Slack emulator could not listen on 127.0.0.1:{port}"
-                raise RuntimeError(msg)
-            await asyncio.sleep(0.005)
-        self._server, self._server_task = server, task
-        self._port = int(server.servers[0].sockets[0].getsockname()[1])
-        logger.info("Slack emulator listening on 127.0.0.1:%d", self._port)
+        await self._server.start(self.app, port=port)
         return self
 
     async def stop(self) -> None:
         """Stop the server, if one runs."""
-        if self._server is not None and self._server_task is not None:
-            self._server.should_exit = True
-            await self._server_task
-            self._server, self._server_task = None, None
-            logger.info("Slack emulator stopped")
+        await self._server.stop()
 
     async def __aenter__(self) -> Self:
         return await self.start()
@@ -184,10 +156,10 @@ class SlackEmulator:
 
     @property
     def origin(self) -> str:
-        if self._server is None:
+        if not self._server.running:
             msg = "the Slack emulator is not serving; call start(), or mount .app yourself"
             raise RuntimeError(msg)
-        return f"http://127.0.0.1:{self._port}"
+        return f"http://127.0.0.1:{self._server.port}"
 
     @property
     def base_url(self) -> str:

@@ -23,7 +23,6 @@ from types import TracebackType
 from typing import Any, Self
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
@@ -31,6 +30,7 @@ from starlette.routing import Route
 
 from handlers.emulators._limits import FloodControl, Limits
 from handlers.emulators._requests import ApiError, JSONDict, UploadedFile, read_params
+from handlers.emulators._serving import LoopbackServer
 
 logger = logging.getLogger(__name__)
 
@@ -150,9 +150,7 @@ class TelegramEmulator:
         self._client: httpx.AsyncClient | None = None
         self._changed = asyncio.Event()
         self._closing = False
-        self._server: uvicorn.Server | None = None
-        self._server_task: asyncio.Task[None] | None = None
-        self._port = 0
+        self._server = LoopbackServer("Telegram")
         self._methods: dict[str, tuple[str, _Handler]] = {
             name.lower(): (name, handler) for name, handler in self._handlers().items()
         }
@@ -161,30 +159,9 @@ class TelegramEmulator:
 
     async def start(self, *, port: int = 0) -> Self:
         """Serve the app with uvicorn on 127.0.0.1, on a free port unless one is given."""
-        if self._server is not None:
-            msg = "the Telegram emulator is already running; call stop() first"
-            raise RuntimeError(msg)
-        self._closing = False
-        config = uvicorn.Config(
-            self.app,
-            host="127.0.0.1",
-            port=port,
-            lifespan="off",
-            log_config=None,  # the host application owns the logging setup
-            access_log=False,
-            timeout_graceful_shutdown=5,
-        )
-        server = uvicorn.Server(config)
-        task = asyncio.create_task(server.serve(), name="telegram-emulator")
-        while not server.started:
-            if task.done():
-                await task
-                msg = f"the Telegram emulator could not listen on 127.0.0.1:{port}"
-                raise RuntimeError(msg)
-            await asyncio.sleep(0.005)
-        self._server, self._server_task = server, task
-        self._port = int(server.servers[0].sockets[0].getsockname()[1])
-        logger.info("Telegram emulator listening on 127.0.0.1:%d", self._port)
+        if not self._server.running:
+            self._closing = False
+        await self._server.start(self.app, port=port)
         return self
 
     async def stop(self) -> None:
@@ -196,11 +173,7 @@ class TelegramEmulator:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
-        if self._server is not None and self._server_task is not None:
-            self._server.should_exit = True
-            await self._server_task
-            self._server, self._server_task = None, None
-            logger.info("Telegram emulator stopped")
+        await self._server.stop()
 
     async def __aenter__(self) -> Self:
         return await self.start()
@@ -216,10 +189,10 @@ class TelegramEmulator:
     @property
     def base_url(self) -> str:
         """Return the URL to give PTB's ``base_url``; it appends the token."""
-        if self._server is None:
+        if not self._server.running:
             msg = "the Telegram emulator is not serving; call start(), or mount .app yourself"
             raise RuntimeError(msg)
-        return f"http://127.0.0.1:{self._port}/bot"
+        return f"http://127.0.0.1:{self._server.port}/bot"
 
     # The record.
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from bot import CaseStatus, ContactStatus, Settings, SystemClock, parse_event
+from bot import CaseStatus, ContactStatus, Settings, parse_event
 from bot.app import Runtime, create_app
 from handlers.emulators import TelegramEmulator
-from tests.conftest import served
+from tests.conftest import FixedClock, served
 
 TOKEN = "4242:flow-test-token"
 CHAT = 1001
@@ -64,12 +64,12 @@ async def _ingest(runtime: Runtime, body: dict[str, Any]) -> None:
 
 @pytest.fixture
 async def polling_runtime(
-    settings: Settings, emulator: TelegramEmulator
+    settings: Settings, emulator: TelegramEmulator, clock: FixedClock
 ) -> AsyncIterator[Runtime]:
     from pydantic import SecretStr
 
     tuned = _telegram_settings(settings, emulator, telegram_bot_token=SecretStr(TOKEN))
-    runtime = Runtime.build(tuned, clock=SystemClock(), polling=True)
+    runtime = Runtime.build(tuned, clock=clock, polling=True)
     await runtime.start()
     yield runtime
     await runtime.stop()
@@ -224,7 +224,7 @@ async def test_blocked_chat_fails_the_contact_and_marks_the_channel_unreachable(
 
 
 async def test_webhook_mode_checks_the_secret_and_completes_the_link(
-    settings: Settings, emulator: TelegramEmulator
+    settings: Settings, emulator: TelegramEmulator, clock: FixedClock
 ) -> None:
     from pydantic import SecretStr
 
@@ -235,7 +235,7 @@ async def test_webhook_mode_checks_the_secret_and_completes_the_link(
         telegram_bot_token=SecretStr(TOKEN),
         telegram_secret_token=SecretStr("s3cret-header"),
     )
-    runtime = Runtime.build(tuned, clock=SystemClock())
+    runtime = Runtime.build(tuned, clock=clock)
     async with served(create_app(runtime)) as port:
         await runtime.telegram.bot.set_webhook(  # type: ignore[union-attr]
             f"http://127.0.0.1:{port}/telegram", secret_token="s3cret-header"
@@ -258,12 +258,12 @@ async def _post_without_secret(port: int) -> int:
 
 
 async def test_webhook_mode_without_a_secret_refuses_every_update(
-    settings: Settings, emulator: TelegramEmulator
+    settings: Settings, emulator: TelegramEmulator, clock: FixedClock
 ) -> None:
     from pydantic import SecretStr
 
     tuned = _telegram_settings(settings, emulator, telegram_bot_token=SecretStr(TOKEN))
-    runtime = Runtime.build(tuned, clock=SystemClock())
+    runtime = Runtime.build(tuned, clock=clock)
     async with served(create_app(runtime)) as port:
         forged = await _post_without_secret(port)
 
@@ -271,12 +271,12 @@ async def test_webhook_mode_without_a_secret_refuses_every_update(
 
 
 async def test_polling_mode_serves_no_telegram_endpoint(
-    settings: Settings, emulator: TelegramEmulator
+    settings: Settings, emulator: TelegramEmulator, clock: FixedClock
 ) -> None:
     from pydantic import SecretStr
 
     tuned = _telegram_settings(settings, emulator, telegram_bot_token=SecretStr(TOKEN))
-    runtime = Runtime.build(tuned, clock=SystemClock(), polling=True)
+    runtime = Runtime.build(tuned, clock=clock, polling=True)
     async with served(create_app(runtime)) as port:
         forged = await _post_without_secret(port)
 

@@ -1,8 +1,10 @@
 """Settle's core: domain rules, the services that apply them, settings and wiring."""
 
 from bot._agreements import Agreement, AgreementKind
+from bot._authority import Authority, Breach, Tier
 from bot._clock import SystemClock
 from bot._conversation import Conversation
+from bot._decisions import Decisions, Ruling, StaffDecision
 from bot._dialogue import Dialogue
 from bot._errors import (
     ChannelBlocked,
@@ -41,6 +43,7 @@ from bot._model import (
     Reason,
 )
 from bot._money import Money, currency_exponent, parse_currency, split_largest_remainder
+from bot._offers import Offer, OfferState
 from bot._outbox import OutboxWorker, handing_over
 from bot._plan_policy import PlanPolicy, PlanTerms
 from bot._plans import Instalment, PaymentPlan, build_plan, monthly_dates, upfront_share
@@ -66,7 +69,9 @@ __all__ = [
     "PROFILES",
     "Agreement",
     "AgreementKind",
+    "Authority",
     "BillingEvent",
+    "Breach",
     "Case",
     "CaseStage",
     "CaseStatus",
@@ -80,6 +85,7 @@ __all__ = [
     "Conversation",
     "Customer",
     "Decision",
+    "Decisions",
     "Dialogue",
     "Escalation",
     "EscalationReason",
@@ -100,6 +106,8 @@ __all__ = [
     "Money",
     "NoContactTime",
     "NotFound",
+    "Offer",
+    "OfferState",
     "OutboxWorker",
     "Outcome",
     "PaymentMethod",
@@ -109,13 +117,16 @@ __all__ = [
     "Profile",
     "RateLimited",
     "Reason",
+    "Ruling",
     "Screen",
     "Settings",
     "SettleError",
+    "StaffDecision",
     "SweepResult",
     "SystemClock",
     "TakeOver",
     "TermsRenderer",
+    "Tier",
     "Verdict",
     "View",
     "WatchResult",

@@ -38,6 +38,13 @@ class Agreement:
     channel: str
     accepted_at: datetime
     id: int | None = None
+    # What was owed when agreed, when staff let the customer off the rest (a write-off).
+    owed: Money | None = None
+
+    @property
+    def write_off(self) -> Money:
+        """What the customer was let off: what was owed less the agreed total."""
+        return (self.owed or self.total) - self.total
 
     @property
     def terms_hash(self) -> str:

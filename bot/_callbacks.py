@@ -61,6 +61,7 @@ def agreement_payload(agreement: Agreement) -> dict[str, Any]:
             "id": agreement.id,
             "kind": agreement.kind.value,
             "total": _amount(agreement.total),
+            "write_off": _amount(agreement.write_off),
             "currency": agreement.total.currency,
             "items": [
                 {"number": i.number, "due_on": i.due_on.isoformat(), "amount": _amount(i.amount)}

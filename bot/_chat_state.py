@@ -19,6 +19,7 @@ class Step(enum.StrEnum):
     PROMISE = "promise"
     PAID_DATE = "paid_date"
     PAID_REFERENCE = "paid_reference"
+    PLAN_COUNT = "plan_count"  # how many payments, beyond the plans shown
 
 
 @dataclass(frozen=True, slots=True)

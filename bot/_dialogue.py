@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
@@ -22,10 +23,12 @@ from bot._cases import request_retry
 from bot._chat_state import ChatState, Step
 from bot._contact import TELEGRAM
 from bot._conversation import opt_out
+from bot._decisions import report_answer
 from bot._errors import InvalidInput
 from bot._escalations import escalate
 from bot._model import Case, CaseStatus, CaseType, Customer, EscalationReason
 from bot._money import Money, currency_exponent
+from bot._offers import MAX_INSTALMENTS, Offer
 from bot._plan_policy import PlanPolicy
 from bot._plans import Instalment, PaymentPlan, build_plan
 from bot._policy import profile_for
@@ -226,11 +229,18 @@ class _Turn:
         return await self._stale()
 
     async def _accept(
-        self, kind: AgreementKind, total: Money, items: tuple[Instalment, ...], locale: str
+        self,
+        kind: AgreementKind,
+        total: Money,
+        items: tuple[Instalment, ...],
+        locale: str,
+        *,
+        owed: Money | None = None,
     ) -> Agreement:
         assert self.case is not None
         text, terms_version = self.d._terms(kind, total, items, locale)
         agreement = Agreement(
+            owed=owed if owed is not None and owed != total else None,
             case_id=self.case.id,
             customer_id=self.customer.id,
             kind=kind,
@@ -274,6 +284,94 @@ class _Turn:
             return None
         version = await self._step(Step.MENU)
         return View(Screen.ALREADY_AGREED, version, case=self.case, agreement=agreements[-1])
+
+    async def _more(self, arg: str = "", locale: str = "") -> View:
+        """Longer than the plans shown: how many payments the customer could manage."""
+        assert self.case is not None
+        if (agreed := await self._agreed()) is not None:
+            return agreed
+        due = self.case.amount_due
+        if due is None or not _owed(self.case):
+            return await self._stale()
+        longest = max((plan.count for plan in self._proposals()), default=1)
+        counts = tuple(n for n in _LONGER if n > longest and n <= due.minor)
+        version = await self._step(Step.PLAN_COUNT)
+        return View(
+            Screen.PLAN_COUNT, version, case=self.case, counts=counts, most=MAX_INSTALMENTS
+        )
+
+    async def _count(self, arg: str, locale: str) -> View:
+        if not arg.isdigit() or self.state.step is not Step.PLAN_COUNT:
+            return await self._stale()
+        return await self._ask_for(int(arg), None)
+
+    async def _ask_for(self, count: int, text: str | None) -> View:
+        """A plan of `count` payments: agreed here when the bot may, else asked of staff."""
+        case = self.case
+        if case is None or case.amount_due is None or not _owed(case):
+            return await self._stale()
+        due, today = case.amount_due, self._today()
+        first = self.d._policy.first_due(due.currency, case.type, today=today)
+        try:
+            offer = Offer(owed=due, total=due, count=count, first_due=first)
+        except InvalidInput:
+            return await self._misunderstood()
+        plan = offer.plan()
+        broken = self.d._policy.within_authority(plan, case.type, today=today)
+        if not broken:
+            data = {"count": count, "first_due": first.isoformat()}
+            version = await self._step(Step.PLAN, data)
+            return View(Screen.PLAN, version, case=case, plan=plan)
+        await escalate(
+            self.tx,
+            case,
+            EscalationReason.PLAN_REQUEST,
+            now=self.now,
+            actor="customer",
+            why=f"customer asks for {count} monthly payments, beyond the bot's authority",
+            hours=self.d._settings.outreach.hours,
+            request=text,
+            detail={"count": count, "broken": broken},
+            proposal=offer,
+        )
+        version = await self._step(Step.MENU)
+        return View(Screen.PLAN_REQUESTED, version, case=case, plan=plan)
+
+    async def _offer(self, arg: str, locale: str) -> View:
+        """The customer's answer to terms staff offered: an agreement, or set aside."""
+        answer, _, number = arg.partition("-")
+        if answer not in {"yes", "no"} or not number.isdigit():
+            return await self._stale()
+        escalation = await self.tx.get_escalation(int(number))
+        if escalation is None or escalation.customer_id != self.customer.id:
+            return await self._stale()
+        case = await self.tx.get_case(escalation.case_id)
+        offer = escalation.offer
+        if case is None or not case.is_open or offer is None:
+            return await self._stale()
+        self.case = case
+        accepted = answer == "yes"
+        if not await self.tx.answer_offer(escalation.id, accepted=accepted):
+            return await self._agreed() or await self._stale()
+        if not accepted:
+            why = f"customer declined the offer of escalation {escalation.id}"
+            detail = {"escalation": escalation.id}
+            await self.tx.audit(
+                AuditRecord(
+                    self.now, "customer", "declined", why, case.id, case.customer_id, detail
+                )
+            )
+            await report_answer(self.tx, escalation, accepted=False, now=self.now, agreement=None)
+            return View(Screen.OFFER_DECLINED, await self._step(Step.MENU), case=case)
+        items = offer.plan().instalments
+        agreement = await self._accept(
+            AgreementKind.PLAN, offer.total, items, locale, owed=offer.owed
+        )
+        await report_answer(
+            self.tx, escalation, accepted=True, now=self.now, agreement=agreement.id
+        )
+        version = await self._step(Step.MENU)
+        return View(Screen.PLAN_AGREED, version, case=case, agreement=agreement)
 
     async def _promises(self, arg: str = "", locale: str = "") -> View:
         assert self.case is not None
@@ -445,6 +543,10 @@ class _Turn:
             return await self._ask_reference(day) if day else await self._misunderstood()
         if self.state.step is Step.PAID_REFERENCE and intent is None and self.case is not None:
             return await self._note_paid(text)
+        if self.state.step is Step.PLAN_COUNT and intent not in _ESCALATING:
+            count = _typed_count(text)
+            if count is not None:
+                return await self._ask_for(count, text)
         if intent is None and (typed := await self._typed(text)) is not None:
             return typed
         if intent in _ESCALATING:
@@ -502,8 +604,11 @@ _ENTRIES = frozenset(
         "token",
         "advice",
         "adviser",
+        "offer",  # staff's offer arrives whatever the chat was doing
     }
 )
+# Longer plans offered as buttons once the customer says the ones shown are too short.
+_LONGER = (9, 12, 18, 24, 36)
 
 _TAPS: dict[str, Callable[[_Turn, str, str], Any]] = {
     "menu": _Turn._menu,
@@ -521,6 +626,9 @@ _TAPS: dict[str, Callable[[_Turn, str, str], Any]] = {
     "token": _Turn._token,
     "advice": _Turn._advice,
     "adviser": _Turn._adviser,
+    "more": _Turn._more,
+    "count": _Turn._count,
+    "offer": _Turn._offer,
 }
 
 _INTENTS: dict[Intent, Callable[[_Turn, str, str], Any]] = {
@@ -600,3 +708,9 @@ def _typed_amount(text: str, currency: str) -> Money | None:
         return Money.parse(cleaned, currency)
     except InvalidInput:
         return None
+
+
+def _typed_count(text: str) -> int | None:
+    """A number of payments typed on its own or with words ("12", "12 months")."""
+    found = re.findall(r"\d+", text)
+    return int(found[0]) if len(found) == 1 and len(found[0]) <= 3 else None

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot._ladder import CASE
 from bot._model import Case, CaseStatus, Escalation, EscalationReason
+from bot._offers import Offer
 from bot.ports import AuditRecord, Tx
 
 __all__ = ["SLACK", "StaffHours", "escalate"]
@@ -69,17 +70,32 @@ async def escalate(
     hours: StaffHours | None = None,
     request: str | None = None,
     detail: dict[str, Any] | None = None,
+    proposal: Offer | None = None,
 ) -> Escalation:
     """Hand the case to staff; a case already waiting for staff keeps its escalation.
 
     The case's status becomes escalated (automated pressure stops), the audit says
-    why, and the post for staff is queued.
+    why, and the post for staff is queued. A `proposal` is the customer's own terms,
+    which staff approve, reject or counter.
     """
     await tx.update_case(case.id, status=CaseStatus.ESCALATED)
     await tx.cancel_queued_on_case(case.id, channel=CASE)  # the follow-ups stop now
     await tx.audit(AuditRecord(now, actor, "escalated", why, case.id, case.customer_id, detail))
     waiting = await tx.open_escalation_of(case.id)
     if waiting is not None:
+        if proposal is not None and proposal != waiting.proposal:
+            # The customer's terms join the escalation staff already have; its post shows them.
+            await tx.set_proposal(waiting.id, proposal)
+            await tx.enqueue(
+                customer_id=case.customer_id,
+                case_id=case.id,
+                channel=SLACK,
+                template=POST,
+                params={"escalation": waiting.id},
+                due_at=now,
+                dedupe_key=f"escalation:{waiting.id}:post:{now.isoformat()}",
+            )
+            return await tx.get_escalation(waiting.id) or waiting
         return waiting
     escalation = await tx.insert_escalation(
         case_id=case.id,
@@ -88,6 +104,7 @@ async def escalate(
         request=request[:500] if request else None,
         opened_at=now,
         due_by=(hours or StaffHours()).deadline(now),
+        proposal=proposal,
     )
     await tx.enqueue(
         customer_id=case.customer_id,

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot._money import Money
+from bot._offers import Offer, OfferState
 
 __all__ = [
     "Case",
@@ -202,6 +203,7 @@ class EscalationReason(enum.StrEnum):
     PAYMENT_REVERSED = "payment reversed"
     PAYMENT_NOT_SEEN = "payment not seen"
     SMALL_PAYMENT = "token payment"  # a small payment now, terms reviewed (COMPLIANCE 13)
+    PLAN_REQUEST = "plan request"  # a plan beyond the bot's authority (Escalation.proposal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +224,10 @@ class Escalation:
     slack_channel: str | None = None
     slack_ts: str | None = None
     taken_by: str | None = None  # the Slack user talking with the customer, if one is
+    proposal: Offer | None = None  # the terms the customer asked for, if any
+    offer: Offer | None = None  # the terms staff decided to offer the customer
+    offer_state: OfferState | None = None  # the customer's answer to `offer`
+    needs_tier: str | None = None  # the authority tier it was sent up to
 
     @property
     def is_open(self) -> bool:

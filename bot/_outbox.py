@@ -87,6 +87,16 @@ def backoff_seconds(attempts: int) -> float:
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
+async def _first_of(*events: asyncio.Event, within: float) -> None:
+    """Wait until one of `events` is set, or `within` seconds."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
 def _customer_started(heard: datetime | None, now: datetime) -> bool:
     return heard is not None and now - heard <= _CONVERSATION
 
@@ -110,6 +120,15 @@ class OutboxWorker:
         self._metrics = metrics or Metrics()
         self._handed: set[int] = set()
         self._resume_at = 0.0
+        # Rung when a transaction of this process queues rows on a channel: its feed claims
+        # at once instead of at its next poll (other processes' rows wait for the poll).
+        self._bells = {channel: asyncio.Event() for channel in self._senders}
+        store.on_enqueued(self._ring)
+
+    def _ring(self, channels: frozenset[str]) -> None:
+        for channel in channels:
+            if (bell := self._bells.get(channel)) is not None:
+                bell.set()
 
     async def recover(self) -> Released:
         """Put back what a stopped process left `sending`; call once, before `run`."""
@@ -161,16 +180,20 @@ class OutboxWorker:
         batch = self._settings.outbox_batch
         low = batch // 2
         lanes = self._lanes(sender)
+        bell = self._bells[channel]
         try:
             while not stop.is_set():
                 room = batch - lanes.pending
-                due = await self._claim(channel, room) if lanes.pending <= low else []
+                if lanes.pending <= low:
+                    bell.clear()  # a row queued from here on rings again
+                    due = await self._claim(channel, room)
+                else:
+                    due = []
                 lanes.add(due)
                 if lanes.pending > low:
                     await lanes.wait_below(low + 1, timeout=self._settings.outbox_poll_seconds)
                 elif len(due) < room:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), self._settings.outbox_poll_seconds)
+                    await _first_of(stop, bell, within=self._settings.outbox_poll_seconds)
         finally:
             await lanes.close(lambda contact: contact.id in self._handed, grace=_STOP_GRACE)
 

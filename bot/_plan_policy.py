@@ -101,12 +101,16 @@ class PlanPolicy:
         plan of n instalments is the share and then n - 1 equal ones.
         """
         terms = self.terms_for(total.currency, case_type)
-        lead = min(PROPOSAL_LEAD_DAYS, terms.first_payment_within_days)
-        first_due = today + timedelta(days=lead)
+        first_due = self.first_due(total.currency, case_type, today=today)
         upfront = upfront_share(total, terms.upfront_percent)
         counts = range(terms.min_instalments, terms.max_instalments + 1)
         plans = (_candidate(total, count, first_due, upfront) for count in counts)
         return [plan for plan in plans if plan and not _violations(plan, terms, today)]
+
+    def first_due(self, currency: str, case_type: CaseType, *, today: date) -> date:
+        """When the first payment of a proposed plan falls."""
+        terms = self.terms_for(currency, case_type)
+        return today + timedelta(days=min(PROPOSAL_LEAD_DAYS, terms.first_payment_within_days))
 
     def within_authority(
         self, plan: PaymentPlan, case_type: CaseType, *, today: date

@@ -145,6 +145,9 @@ class Settings(BaseSettings):
     slack_routes: str = ""
     # Where alerts of escalations past their SLA also go (they go to the post's thread too).
     slack_supervisors_channel: str | None = None
+    # Who in Slack may agree what: authority tiers (see examples/authority.toml). Unset:
+    # everyone is in one tier, `staff`, up to 12 instalments and no discount.
+    authority_file: Path | None = None
 
     @field_validator("email_from")
     @classmethod
@@ -181,7 +184,13 @@ class Settings(BaseSettings):
         """Read `USD=500,EUR=450` into a mapping; amounts stay decimal strings."""
         return _pairs(value, "CURRENCY=AMOUNT")
 
-    @field_validator("follow_up_file", "plan_policy_file", "billing_callback_url", mode="before")
+    @field_validator(
+        "follow_up_file",
+        "plan_policy_file",
+        "authority_file",
+        "billing_callback_url",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         """`NAME=` in a .env file means "not set", as .env.example shows."""

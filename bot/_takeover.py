@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from bot._contact import TELEGRAM
 from bot._escalations import SLACK
 from bot._model import CaseStatus, Escalation
 from bot.ports import AuditRecord, Clock, Store, Tx
 
-__all__ = ["CUSTOMER_WROTE", "STAFF_TEMPLATES", "TAKEN_OVER", "TakeOver"]
+__all__ = ["CUSTOMER_WROTE", "STAFF_TEMPLATES", "TAKEN_OVER", "TakeOver", "tell_customer"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class TakeOver:
             assert escalation is not None  # the update just found it
             await _audit(tx, escalation, now, by, "taken over")
             params = {"name": name} if name else {}
-            await _tell_customer(tx, escalation, STAFF_JOINED, params, now, key="joined")
+            await tell_customer(tx, escalation, STAFF_JOINED, params, now, key="joined")
         logger.info("escalation=%d taken over user=%s", escalation_id, by)
         return escalation
 
@@ -66,7 +67,7 @@ class TakeOver:
             await tx.update_case(escalation.case_id, status=CaseStatus.CONTACTING)
             await tx.release_held(escalation.customer_id, rule=TAKEN_OVER, now=now)
             await _audit(tx, escalation, now, by, HANDED_BACK)
-            await _tell_customer(tx, escalation, STAFF_LEFT, {}, now, key="left")
+            await tell_customer(tx, escalation, STAFF_LEFT, {}, now, key="left")
         logger.info("escalation=%d handed back user=%s", escalation_id, by)
         return escalation
 
@@ -81,7 +82,7 @@ class TakeOver:
         async with self._store.transaction() as tx:
             params = {"text": text}
             now = self._clock.now()
-            await _tell_customer(tx, escalation, STAFF_SAID, params, now, key=f"said:{ts}")
+            await tell_customer(tx, escalation, STAFF_SAID, params, now, key=f"said:{ts}")
 
     async def from_customer(self, chat_id: str, *, text: str, message_id: int) -> bool:
         """Pass what the customer wrote to the thread of the escalation staff took over.
@@ -129,11 +130,11 @@ async def _audit(tx: Tx, escalation: Escalation, now: datetime, by: str, action:
     )
 
 
-async def _tell_customer(
+async def tell_customer(
     tx: Tx,
     escalation: Escalation,
     template: str,
-    params: dict[str, str],
+    params: dict[str, Any],
     now: datetime,
     *,
     key: str,

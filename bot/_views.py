@@ -60,6 +60,9 @@ class Screen(enum.StrEnum):
     ADVICE = "advice"
     ADVICE_NOTED = "advice_noted"
     SMALL_PAYMENT = "small_payment"
+    PLAN_COUNT = "plan_count"
+    PLAN_REQUESTED = "plan_requested"
+    OFFER_DECLINED = "offer_declined"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,9 @@ class View:
     forbearance: bool = False
     # A token payment the customer may make while staff review the case.
     token: Money | None = None
+    # Longer plans to choose from (counts of payments), and the most one may ask for.
+    counts: tuple[int, ...] = ()
+    most: int = 0
 
 
 # Renders an agreement's terms in a language: (text, terms version).

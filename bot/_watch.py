@@ -115,8 +115,10 @@ class _Watch:
 
     def _paid_so_far(self) -> int:
         due = 0 if self.case.amount_due is None else self.case.amount_due.minor
+        # Counted from what was owed when agreed: a write-off is not a payment.
+        owed = (self.agreement.owed or self.agreement.total).minor
         return (
-            max(0, self.agreement.total.minor - due)
+            min(self.agreement.total.minor, max(0, owed - due))
             if self.case.is_open
             else self.agreement.total.minor
         )

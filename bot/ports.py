@@ -6,7 +6,7 @@ channel adapters implement `Sender`. The core never imports either side.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,6 +28,7 @@ from bot._model import (
     Reason,
 )
 from bot._money import Money
+from bot._offers import Offer
 
 __all__ = [
     "AuditRecord",
@@ -318,6 +319,7 @@ class Tx(Protocol):
         request: str | None,
         opened_at: datetime,
         due_by: datetime,
+        proposal: Offer | None = None,
     ) -> Escalation: ...
 
     async def get_escalation(self, escalation_id: int) -> Escalation | None: ...
@@ -331,9 +333,30 @@ class Tx(Protocol):
         ...
 
     async def decide_escalation(
-        self, escalation_id: int, *, by: str, decision: str, at: datetime
+        self,
+        escalation_id: int,
+        *,
+        by: str,
+        decision: str,
+        at: datetime,
+        offer: Offer | None = None,
     ) -> bool:
-        """Record the decision unless one was made already; whether this one counts."""
+        """Record the decision unless one was made already; whether this one counts.
+
+        With `offer`, the terms go to the customer, whose answer is pending.
+        """
+        ...
+
+    async def answer_offer(self, escalation_id: int, *, accepted: bool) -> bool:
+        """The customer's answer to a pending offer; False if it was answered already."""
+        ...
+
+    async def set_proposal(self, escalation_id: int, proposal: Offer) -> bool:
+        """The customer's terms on an escalation still open; False once decided."""
+        ...
+
+    async def send_up(self, escalation_id: int, *, tier: str) -> bool:
+        """Mark an open escalation as needing `tier`; False once decided."""
         ...
 
     async def set_taken_by(self, escalation_id: int, *, by: str | None) -> bool:
@@ -365,6 +388,14 @@ class Store(Protocol):
 
     async def start(self, *, migrate: bool = True) -> None:
         """Connect, and bring the schema up to date unless told not to."""
+        ...
+
+    def on_enqueued(self, listener: Callable[[frozenset[str]], None]) -> None:
+        """Have `listener` called with the channels a committed transaction queued rows on.
+
+        Called in this process only; the outbox uses it to send at once rather than at
+        its next poll.
+        """
         ...
 
     async def migrate(self) -> list[int]:

@@ -7,6 +7,16 @@ draws; they import no channel library. Call `load_catalogues()` once at start.
 from messages._care import agreement_broken, agreement_reminder, method_updated
 from messages._catalog import catalogue_languages, load_catalogues
 from messages._contact import first_contact
+from messages._desk import (
+    COUNTER_CALLBACK,
+    SEND_UP,
+    above_tier,
+    counter_modal,
+    no_tier,
+    note_text,
+    offer_answered_text,
+    sent_up_text,
+)
 from messages._email import (
     EmailText,
     email_from_rendered,
@@ -40,26 +50,31 @@ from messages._slack import (
     escalation_text,
     mask_email,
     mask_phone,
+    offer_terms,
     sla_alert_text,
 )
-from messages._staff import staff_joined, staff_left, staff_said
+from messages._staff import staff_declined, staff_joined, staff_left, staff_offer, staff_said
 from messages._stop import STOP_WORDS, is_stop_word
 from messages._thread import customer_wrote, kept_internal, not_taken, taken_over_text
 
 __all__ = [
+    "COUNTER_CALLBACK",
     "ESCALATION_ACTIONS",
     "FORBIDDEN_PHRASES",
+    "SEND_UP",
     "STOP_WORDS",
     "TERMS_VERSION",
     "Action",
     "Button",
     "EmailText",
     "Rendered",
+    "above_tier",
     "agreement_broken",
     "agreement_reminder",
     "already_decided",
     "apology",
     "catalogue_languages",
+    "counter_modal",
     "current_locale",
     "customer_wrote",
     "decided_blocks",
@@ -81,10 +96,14 @@ __all__ = [
     "mask_email",
     "mask_phone",
     "method_updated",
+    "no_tier",
     "normalize_locale",
     "not_linked",
     "not_taken",
+    "note_text",
     "nothing_due",
+    "offer_answered_text",
+    "offer_terms",
     "optout_ask_page",
     "optout_done_page",
     "optout_gone_page",
@@ -94,9 +113,12 @@ __all__ = [
     "rendered_from_params",
     "rendered_to_params",
     "resolve_locale",
+    "sent_up_text",
     "sla_alert_text",
+    "staff_declined",
     "staff_joined",
     "staff_left",
+    "staff_offer",
     "staff_said",
     "stopped",
     "taken_over_text",

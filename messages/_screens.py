@@ -19,6 +19,7 @@ from bot import (
 )
 from messages import _care_texts as c
 from messages import _screen_texts as s
+from messages import _staff_texts as st
 from messages import _texts as t
 from messages._catalog import translate, translate_plural
 from messages._format import date_in_text, money_in_text
@@ -189,7 +190,8 @@ class _Screen:
     def _plans(self) -> Rendered:
         total = self.view.plans[0].total
         rows = tuple((self._plan_option(plan),) for plan in self.view.plans)
-        back = ((self.button(s.BACK_BUTTON, "menu"),),)
+        more = (self.button(st.MORE_TIME_BUTTON, "more"),)
+        back = (more, (self.button(s.BACK_BUTTON, "menu"),))
         return Rendered(
             self.text(s.PLANS, amount=self.money(total)), (*rows, *back, *self.footer())
         )
@@ -217,6 +219,28 @@ class _Screen:
             (self.button(s.BACK_BUTTON, "plans"),),
         )
         return Rendered("\n".join(lines), (*rows, *self.footer()))
+
+    def _plan_count(self) -> Rendered:
+        options = tuple(
+            Button(str(count), action=button_data("count", self.view.version, str(count)))
+            for count in self.view.counts
+        )
+        rows = (options,) if options else ()
+        back = ((self.button(s.BACK_BUTTON, "plans"),),)
+        text = self.text(st.ASK_COUNT, most=str(self.view.most))
+        return Rendered(text, (*rows, *back, *self.footer()))
+
+    def _plan_requested(self) -> Rendered:
+        plan = self.view.plan
+        assert plan is not None
+        text = translate_plural(st.PLAN_REQUESTED, plan.count, self.language).format(
+            count=plan.count, amount=self.money(plan.instalments[0].amount)
+        )
+        return Rendered(text, self.stop_only())
+
+    def _offer_declined(self) -> Rendered:
+        rows = ((self.button(s.MENU_BUTTON, "menu"),),)
+        return Rendered(self.text(st.OFFER_DECLINED), (*rows, *self.footer()))
 
     def _plan_agreed(self) -> Rendered:
         return Rendered(self.text(s.PLAN_AGREED), self.footer())

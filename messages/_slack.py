@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from bot import CaseView, Escalation, Money
+from bot import CaseView, Escalation, Money, Offer, OfferState
 from messages._format import format_money
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "escalation_text",
     "mask_email",
     "mask_phone",
+    "offer_terms",
     "redact",
     "sla_alert_text",
 ]
@@ -37,14 +38,19 @@ ESCALATION_ACTIONS: dict[str, str] = {
 }
 # Offered instead of the decisions while someone has taken the conversation over.
 HAND_BACK = "settle_hand_back"
-_LABELS = ESCALATION_ACTIONS | {HAND_BACK: "Hand back"}
+_LABELS = ESCALATION_ACTIONS | {HAND_BACK: "Hand back", "settle_send_up": "Send up"}
 _STYLES = {"settle_approve": "primary", "settle_reject": "danger"}
 _DOT = "•"
 _REQUEST_LIMIT = 300
 _HISTORY = 5
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _DIGITS = re.compile(r"\+?\d[\d\s().-]{5,}\d")
-_DECISIONS = {"approve": "approved", "reject": "rejected"}
+_DECISIONS = {"approve": "approved", "reject": "rejected", "counter": "counter-offered"}
+_ANSWERS = {
+    OfferState.PENDING: "waiting",
+    OfferState.ACCEPTED: "accepted",
+    OfferState.DECLINED: "declined",
+}
 # Country calling codes of one and two digits (ITU-T E.164, "List of ITU-T Recommendation
 # E.164 assigned country codes"); every other code has three. They are prefix-free.
 _SHORT_CODES = frozenset(
@@ -125,7 +131,28 @@ def decided_blocks(view: CaseView, escalation: Escalation) -> list[Block]:
     when = _when(escalation.decided_at) if escalation.decided_at else "-"
     text = f"*{decision.capitalize()}* by <@{escalation.decided_by}> at {when}"
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+    if escalation.offer is not None and escalation.decision == "counter":
+        blocks.append(_section(f"*Offered*\n{offer_terms(escalation.offer)}"))
+    if escalation.offer_state is not None:
+        blocks.append(_context(f"The customer's answer: {_ANSWERS[escalation.offer_state]}"))
     return blocks
+
+
+def offer_terms(offer: Offer) -> str:
+    """Terms in one line: payments, amounts, first date, and any write-off."""
+    plan = offer.plan()
+    first = plan.instalments[0].amount
+    payments = "1 payment" if plan.count == 1 else f"{plan.count} monthly payments"
+    text = (
+        f"{payments} from {_money(first)}, the first on {plan.first_due.isoformat()}: "
+        f"{_money(offer.total)} in all"
+    )
+    if offer.write_off.minor > 0:
+        text += (
+            f", writing off {_money(offer.write_off)} of {_money(offer.owed)} "
+            f"({offer.discount_percent:.1f}%)"
+        )
+    return text
 
 
 def already_decided(escalation: Escalation) -> str:
@@ -150,6 +177,10 @@ def _summary(view: CaseView, escalation: Escalation) -> list[Block]:
         {"type": "header", "text": {"type": "plain_text", "text": header[:150]}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
     ]
+    if escalation.proposal is not None:
+        blocks.append(_section(f"*The customer asks for*\n{offer_terms(escalation.proposal)}"))
+    if escalation.needs_tier:
+        blocks.append(_context(f"Sent up: needs tier *{escalation.needs_tier}*"))
     if escalation.request:
         quoted = _quote(redact(escalation.request))
         blocks.append(_section(f"*The customer wrote*\n{quoted}"))

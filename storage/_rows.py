@@ -22,6 +22,7 @@ from bot import (
 from bot._agreements import Agreement, AgreementKind
 from bot._chat_state import ChatState, Step
 from bot._model import Escalation, EscalationReason
+from bot._offers import Offer, OfferState
 from bot._plans import Instalment
 from bot.ports import AuditRecord, ChannelLink, StoredEvent
 from storage._codec import load_json, read_date, read_time
@@ -163,7 +164,15 @@ def to_escalation(row: Row) -> Escalation:
         slack_channel=row["slack_channel"],
         slack_ts=row["slack_ts"],
         taken_by=row["taken_by"],
+        proposal=_offer(row["proposal"]),
+        offer=_offer(row["offer"]),
+        offer_state=OfferState(row["offer_state"]) if row["offer_state"] else None,
+        needs_tier=row["needs_tier"],
     )
+
+
+def _offer(text: str | None) -> Offer | None:
+    return None if text is None else Offer.from_json(load_json(text))
 
 
 def to_audit(row: Row) -> AuditRecord:
@@ -232,4 +241,5 @@ def to_agreement(row: Row, items: Sequence[Row]) -> Agreement:
         locale=row["locale"],
         channel=row["channel"],
         accepted_at=read_time(row["accepted_at"]),
+        owed=None if row["owed"] is None else Money(row["owed"], currency),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -81,6 +81,11 @@ class SqliteStore:
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._listeners: list[Callable[[frozenset[str]], None]] = []
+
+    def on_enqueued(self, listener: Callable[[frozenset[str]], None]) -> None:
+        """Call `listener` with the channels of the rows a transaction queued, once committed."""
+        self._listeners.append(listener)
 
     @classmethod
     async def open(cls, path: Path, clock: Clock, *, migrate: bool = True) -> SqliteStore:
@@ -129,7 +134,12 @@ class SqliteStore:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteTx]:
         async with self._immediate() as db:
-            yield SqliteTx(db, self._clock.now())
+            tx = SqliteTx(db, self._clock.now())
+            yield tx
+        if tx.queued_on:
+            channels = frozenset(tx.queued_on)
+            for listener in self._listeners:
+                listener(channels)
 
     async def migrate(self) -> list[int]:
         await self._w.execute(

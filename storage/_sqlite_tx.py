@@ -22,6 +22,7 @@ from bot import (
 from bot._agreements import Agreement
 from bot._chat_state import ChatState
 from bot._model import Escalation, EscalationReason
+from bot._offers import Offer, OfferState
 from bot.ports import AuditRecord, ChannelLink, ReceivedPayment, RegisteredPayment, StoredEvent
 from storage._codec import dump_json, read_time, write_date, write_time
 from storage._rows import (
@@ -46,6 +47,7 @@ class SqliteTx:
     def __init__(self, db: aiosqlite.Connection, now: datetime) -> None:
         self._db = db
         self._now = write_time(now)
+        self.queued_on: set[str] = set()  # channels this transaction queued rows on
 
     async def _one(self, sql: str, *args: Any) -> aiosqlite.Row | None:
         async with self._db.execute(sql, args) as cursor:
@@ -314,7 +316,10 @@ class SqliteTx:
             ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"""
         values = (case_id, customer_id, channel, template, dump_json(params))
         row = await self._one(sql, *values, write_time(due_at), dedupe_key, self._now)
-        return None if row is None else int(row["id"])
+        if row is None:
+            return None
+        self.queued_on.add(channel)
+        return int(row["id"])
 
     async def sent_on_case(self, case_id: int, *, since: datetime) -> list[datetime]:
         # Only what reached the customer counts (not billing callbacks, case steps, staff posts).
@@ -393,12 +398,13 @@ class SqliteTx:
 
     async def insert_agreement(self, agreement: Agreement) -> int:
         sql = """INSERT INTO agreements (case_id, customer_id, kind, currency, total, terms_text,
-                terms_version, terms_hash, locale, channel, accepted_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"""
+                terms_version, terms_hash, locale, channel, accepted_at, owed)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"""
         a = agreement
         values = (a.case_id, a.customer_id, a.kind.value, a.total.currency, a.total.minor)
         terms = (a.terms_text, a.terms_version, a.terms_hash, a.locale, a.channel)
-        row = await self._one(sql, *values, *terms, write_time(a.accepted_at))
+        owed = None if a.owed is None else a.owed.minor
+        row = await self._one(sql, *values, *terms, write_time(a.accepted_at), owed)
         assert row is not None
         agreement_id = int(row["id"])
         items = [
@@ -479,11 +485,13 @@ class SqliteTx:
         request: str | None,
         opened_at: datetime,
         due_by: datetime,
+        proposal: Offer | None = None,
     ) -> Escalation:
         sql = """INSERT INTO escalations (case_id, customer_id, reason, request, opened_at,
-                due_by) VALUES (?, ?, ?, ?, ?, ?) RETURNING *"""
+                due_by, proposal) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *"""
         values = (case_id, customer_id, reason.value, request)
-        row = await self._one(sql, *values, write_time(opened_at), write_time(due_by))
+        terms = None if proposal is None else dump_json(proposal.to_json())
+        row = await self._one(sql, *values, write_time(opened_at), write_time(due_by), terms)
         assert row is not None
         return to_escalation(row)
 
@@ -502,11 +510,38 @@ class SqliteTx:
         await self._db.execute(sql, (channel, ts, escalation_id))
 
     async def decide_escalation(
-        self, escalation_id: int, *, by: str, decision: str, at: datetime
+        self,
+        escalation_id: int,
+        *,
+        by: str,
+        decision: str,
+        at: datetime,
+        offer: Offer | None = None,
     ) -> bool:
-        sql = """UPDATE escalations SET decided_at = ?, decided_by = ?, decision = ?
+        sql = """UPDATE escalations SET decided_at = ?, decided_by = ?, decision = ?,
+                offer = ?, offer_state = ?
             WHERE id = ? AND decided_at IS NULL"""
-        cursor = await self._db.execute(sql, (write_time(at), by, decision, escalation_id))
+        terms = None if offer is None else dump_json(offer.to_json())
+        state = None if offer is None else OfferState.PENDING.value
+        values = (write_time(at), by, decision, terms, state, escalation_id)
+        cursor = await self._db.execute(sql, values)
+        return cursor.rowcount == 1
+
+    async def answer_offer(self, escalation_id: int, *, accepted: bool) -> bool:
+        state = OfferState.ACCEPTED if accepted else OfferState.DECLINED
+        sql = """UPDATE escalations SET offer_state = ?
+            WHERE id = ? AND offer_state = 'pending'"""
+        cursor = await self._db.execute(sql, (state.value, escalation_id))
+        return cursor.rowcount == 1
+
+    async def set_proposal(self, escalation_id: int, proposal: Offer) -> bool:
+        sql = "UPDATE escalations SET proposal = ? WHERE id = ? AND decided_at IS NULL"
+        cursor = await self._db.execute(sql, (dump_json(proposal.to_json()), escalation_id))
+        return cursor.rowcount == 1
+
+    async def send_up(self, escalation_id: int, *, tier: str) -> bool:
+        sql = "UPDATE escalations SET needs_tier = ? WHERE id = ? AND decided_at IS NULL"
+        cursor = await self._db.execute(sql, (tier, escalation_id))
         return cursor.rowcount == 1
 
     async def set_taken_by(self, escalation_id: int, *, by: str | None) -> bool:

@@ -44,6 +44,8 @@ _Handler = Callable[[JSONDict], Awaitable[JSONDict]]
 
 # A real block_actions payload (slack-bolt's test data), adapted per click.
 _BLOCK_ACTIONS = Path(__file__).with_name("slack_block_actions.json")
+# A real view_submission payload (slack-bolt's test data), filled in per submission.
+_VIEW_SUBMISSION = Path(__file__).with_name("slack_view_submission.json")
 # Fields that slack_sdk form-encodes as JSON strings.
 _JSON_FIELDS = frozenset({"blocks", "attachments", "view", "metadata"})
 
@@ -117,6 +119,8 @@ class SlackEmulator:
         self._messages: dict[tuple[str, str], JSONDict] = {}
         self._views: dict[str, JSONDict] = {}
         self._users: dict[str, SlackUser] = {}
+        self._ephemeral: dict[tuple[str, str], JSONDict] = {}
+        self.usergroups: dict[str, list[str]] = {}  # user group id -> its members' ids
         self._faults: dict[str, list[_SlackError]] = {}
         self._ids = itertools.count(1)
         self._changed = asyncio.Event()
@@ -130,6 +134,7 @@ class SlackEmulator:
             "views.publish": self._views_publish,
             "views.update": self._views_update,
             "users.info": self._users_info,
+            "usergroups.users.list": self._usergroup_users,
         }
 
     # Serving.
@@ -191,22 +196,28 @@ class SlackEmulator:
 
     async def wait_for(
         self,
-        method: str,
+        match: str | Callable[[SlackCall], bool],
         *,
         count: int = 1,
         timeout: float = 5.0,  # noqa: ASYNC109 - the helper's deadline saves each test a wrapper
     ) -> SlackCall:
-        """Wait until ``count`` calls of ``method`` were recorded; return the last of them."""
+        """Wait until ``count`` calls of a method (or matching a predicate) were recorded;
+        return the last of them."""
         deadline = asyncio.get_running_loop().time() + timeout
-        while len(self.calls(method)) < count:
+        while len(found := self._matching(match)) < count:
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
                 seen = [call.method for call in self._calls[-10:]]
-                msg = f"no {count} call(s) of {method} within {timeout} s; last calls: {seen}"
+                msg = f"no {count} call(s) of {match} within {timeout} s; last calls: {seen}"
                 raise TimeoutError(msg)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
-        return self.calls(method)[count - 1]
+        return found[count - 1]
+
+    def _matching(self, match: str | Callable[[SlackCall], bool]) -> list[SlackCall]:
+        if isinstance(match, str):
+            return self.calls(match)
+        return [call for call in self._calls if match(call)]
 
     # Fault injection.
 
@@ -245,7 +256,7 @@ class SlackEmulator:
         The button must be in the message (as Slack only sends clicks on what it shows);
         ``value`` overrides the button's own.
         """
-        message = self._messages.get((channel, ts))
+        message = self._messages.get((channel, ts)) or self._ephemeral.get((channel, ts))
         if message is None:
             msg = f"no message {ts} in channel {channel}; click a button the bot posted"
             raise LookupError(msg)
@@ -257,7 +268,7 @@ class SlackEmulator:
             "type": "message",
             "message_ts": ts,
             "channel_id": channel,
-            "is_ephemeral": False,
+            "is_ephemeral": (channel, ts) in self._ephemeral,
         }
         payload["trigger_id"] = f"{next(self._ids)}.{self.team_id}.trigger"
         payload["channel"] = {"id": channel, "name": channel.lower()}
@@ -274,6 +285,59 @@ class SlackEmulator:
             }
         ]
         return payload
+
+    def view_submission(self, user: SlackUser, view_id: str, values: dict[str, str]) -> JSONDict:
+        """A view_submission payload for the modal `view_id` with its inputs filled in.
+
+        `values` maps each input block's block_id to what the user typed or picked; the
+        state carries it under the block's action_id, typed as the block's element.
+        """
+        view = self._views.get(view_id)
+        if view is None or view.get("type") != "modal":
+            msg = f"no modal {view_id}; submit a modal the app opened"
+            raise LookupError(msg)
+        state: JSONDict = {}
+        for block in view.get("blocks") or []:
+            if block.get("type") != "input" or block.get("block_id") not in values:
+                continue
+            element = block["element"]
+            value = values[block["block_id"]]
+            typed: JSONDict = {"type": element["type"]}
+            if element["type"] == "datepicker":
+                typed["selected_date"] = value
+            else:
+                typed["value"] = value
+            state[block["block_id"]] = {element["action_id"]: typed}
+        unknown = set(values) - set(state)
+        if unknown:
+            msg = f"the modal {view_id} has no input block {sorted(unknown)[0]!r}"
+            raise LookupError(msg)
+        payload: JSONDict = json.loads(_VIEW_SUBMISSION.read_text())
+        payload["user"] = user.to_dict()
+        payload["team"] = {"id": self.team_id, "domain": "settle-staff"}
+        payload["trigger_id"] = f"{next(self._ids)}.{self.team_id}.trigger"
+        payload["view"] = copy.deepcopy(view) | {"state": {"values": state}}
+        return payload
+
+    async def submit(
+        self, url: str, user: SlackUser, view_id: str, values: dict[str, str]
+    ) -> httpx.Response:
+        """Submit a modal the app opened: POST the signed view_submission to ``url``."""
+        body, headers = self.interaction_request(self.view_submission(user, view_id, values))
+        async with httpx.AsyncClient(trust_env=False, timeout=10) as client:
+            return await client.post(url, content=body, headers=headers)
+
+    def modals(self) -> list[JSONDict]:
+        """Every modal opened or updated, oldest first."""
+        return [copy.deepcopy(v) for v in self._views.values() if v.get("type") == "modal"]
+
+    def ephemeral(self, user: str | None = None) -> list[JSONDict]:
+        """Ephemeral messages shown, oldest first; only `user`'s when given."""
+        return [
+            copy.deepcopy(message)
+            for message in self._ephemeral.values()
+            if user is None or message.get("user") == user
+        ]
 
     def interaction_request(
         self, payload: JSONDict, *, timestamp: int | None = None, secret: str | None = None
@@ -395,10 +459,20 @@ class SlackEmulator:
         return {"channel": channel, "ts": ts, "text": message.get("text", "")}
 
     async def _post_ephemeral(self, params: JSONDict) -> JSONDict:
-        _required(params, "channel")
-        _required(params, "user")
+        channel = _required(params, "channel")
+        user = _required(params, "user")
         _content(params)
-        return {"message_ts": f"{int(time.time())}.{next(self._ids):06d}"}
+        ts = f"{int(time.time())}.{next(self._ids):06d}"
+        message = {"type": "message", "ts": ts, "user": user, "channel": channel}
+        message |= {key: params[key] for key in ("text", "blocks") if key in params}
+        self._ephemeral[(channel, ts)] = message
+        return {"message_ts": ts}
+
+    async def _usergroup_users(self, params: JSONDict) -> JSONDict:
+        group = _required(params, "usergroup")
+        if group not in self.usergroups:
+            raise _SlackError("no_such_subteam")
+        return {"users": list(self.usergroups[group])}
 
     async def _views_open(self, params: JSONDict) -> JSONDict:
         _required(params, "trigger_id")

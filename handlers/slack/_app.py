@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot import ConfigurationError, Settings, TakeOver
+from bot import Authority, ConfigurationError, Decisions, Settings, TakeOver
 from bot.ports import Clock, Store
 from handlers.slack._client import slack_client
 from handlers.slack._desk import EscalationDesk
@@ -38,7 +38,8 @@ def build_slack_app(settings: Settings, store: Store, clock: Clock) -> AsyncApp:
         process_before_response=True,
         logger=logging.getLogger("handlers.slack.bolt"),
     )
-    EscalationDesk(store, clock).install(app)
+    decisions = Decisions(store, clock, Authority.load(settings.authority_file))
+    EscalationDesk(store, clock, decisions).install(app)
     StaffThread(TakeOver(store, clock)).install(app)
     return app
 

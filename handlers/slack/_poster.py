@@ -10,10 +10,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot import CaseView, Contact, Escalation, NotFound, RateLimited, handing_over
+from bot._decisions import OFFER_ANSWERED
 from bot.ports import SendResult, Store
 from handlers.slack._desk import OFFERED_ACTIONS
 from handlers.slack._routing import SlackRouting
-from messages import decided_blocks, escalation_blocks, escalation_text, sla_alert_text
+from messages import (
+    decided_blocks,
+    escalation_blocks,
+    escalation_text,
+    offer_answered_text,
+    sla_alert_text,
+)
 
 __all__ = ["SlackPoster"]
 
@@ -47,6 +54,8 @@ class SlackPoster:
     async def send(self, contact: Contact) -> SendResult:
         if contact.template == SLA_ALERT:
             return await self._alert(int(contact.params["escalation"]))
+        if contact.template == OFFER_ANSWERED:
+            return await self._answered(contact)
         escalation, view = await self._load(int(contact.params["escalation"]))
         if escalation.slack_ts and escalation.slack_channel:
             # Posted before the process stopped: bring that post up to date, post no other.
@@ -91,6 +100,34 @@ class SlackPoster:
             sent.append(str((await _answer(alert))["ts"]))
         logger.warning("escalation=%d past its SLA; alerted %d places", escalation.id, len(sent))
         return SendResult(",".join(sent) or f"nowhere:{escalation.id}")
+
+    async def _answered(self, contact: Contact) -> SendResult:
+        """The customer's answer to an offer: said in the thread, shown on the post."""
+        escalation, view = await self._load(int(contact.params["escalation"]))
+        if not escalation.slack_channel or not escalation.slack_ts:
+            raise NotFound("escalation post", str(escalation.id))  # tried again once posted
+        agreement = contact.params.get("agreement")
+        text = offer_answered_text(
+            escalation,
+            accepted=bool(contact.params["accepted"]),
+            agreement=None if agreement is None else int(agreement),
+        )
+        channel = escalation.slack_channel
+        await handing_over()
+        said = await _answer(
+            self._client.chat_postMessage(
+                channel=channel, thread_ts=escalation.slack_ts, text=text
+            )
+        )
+        await _answer(
+            self._client.chat_update(
+                channel=channel,
+                ts=escalation.slack_ts,
+                text=escalation_text(escalation),
+                blocks=_blocks(view, escalation),
+            )
+        )
+        return SendResult(str(said["ts"]))
 
     async def _load(self, escalation_id: int) -> tuple[Escalation, CaseView]:
         async with self._store.transaction() as tx:

@@ -14,10 +14,12 @@ from bot import (
     Contact,
     Linking,
     Money,
+    Offer,
     RateLimited,
     Reason,
     Settings,
 )
+from bot._decisions import STAFF_DECLINED, STAFF_OFFER
 from bot.ports import SendResult
 from handlers.telegram._keyboard import to_markup
 from handlers.telegram._limiter import retry_seconds
@@ -28,8 +30,10 @@ from messages import (
     agreement_reminder,
     first_contact,
     method_updated,
+    staff_declined,
     staff_joined,
     staff_left,
+    staff_offer,
     staff_said,
 )
 
@@ -95,6 +99,11 @@ class TelegramSender:
             return staff_left(locale=locale)
         if contact.template == STAFF_SAID:
             return staff_said(str(params["text"]), locale=locale)
+        if contact.template == STAFF_OFFER:
+            offer = Offer.from_json(params["offer"])
+            return staff_offer(offer, int(params["escalation"]), locale=locale)
+        if contact.template == STAFF_DECLINED:
+            return staff_declined(int(params["count"]), locale=locale)
         msg = f"contact {contact.id}: unknown template {contact.template!r}"
         raise ValueError(msg)
 

@@ -9,10 +9,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import (
+    Authority,
     CaseStatus,
+    Decisions,
     Dialogue,
     Ingest,
     Intent,
+    Money,
+    Offer,
     PlanPolicy,
     Settings,
     button_data,
@@ -209,3 +213,45 @@ def test_reminder_stays_at_ten_local_across_the_dst_change(
     due_on: date, expected: datetime
 ) -> None:
     assert reminder_moment(due_on, ZoneInfo("Europe/Berlin"), at=time(10)) == expected
+
+
+async def test_payments_under_a_plan_with_a_write_off_count_from_what_was_owed(
+    store: SqliteStore, clock: FixedClock, settings: Settings
+) -> None:
+    owed = settings.model_copy(update={"substantial_min_amount": {"USD": "100"}})
+    await _overdue_case(store, clock, owed)
+    dialogue = Dialogue(store, clock, owed, PlanPolicy.load(None), terms)
+    menu = await dialogue.menu(CHAT)
+    plans = await dialogue.tap(CHAT, button_data("plans", menu.version), locale="en")
+    more = await dialogue.tap(CHAT, button_data("more", plans.version), locale="en")
+    await dialogue.tap(CHAT, button_data("count", more.version, "12"), locale="en")
+    lead = Authority.from_dict(
+        {
+            "tier": [
+                {
+                    "name": "lead",
+                    "members": ["U1"],
+                    "max_discount_percent": "10",
+                    "max_write_off": "50",
+                }
+            ]
+        }
+    )
+    offer = Offer(
+        owed=Money.parse("300.00", "USD"),
+        total=Money.parse("270.00", "USD"),
+        count=3,
+        first_due=date(2024, 3, 11),
+    )
+    decided = await Decisions(store, clock, lead).decide(1, "counter", by="U1", offer=offer)
+    agreed = await dialogue.tap(CHAT, button_data("offer", 0, "yes-1"), locale="en")
+    _at(clock, "2024-03-11T12:00:00+01:00")
+    await _pay(store, clock, settings, "90.00")
+    _at(clock, "2024-04-10T09:00:00+02:00")
+
+    result = await watch_agreements(store, clock, settings)
+
+    assert decided.counted
+    assert agreed.agreement is not None
+    assert agreed.agreement.write_off == Money.parse("30.00", "USD")
+    assert (result.paid, result.reminded, result.broken) == (["1:1"], ["1:2"], [])

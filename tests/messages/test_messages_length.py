@@ -27,6 +27,7 @@ from bot import (
     CaseType,
     Instalment,
     Money,
+    Offer,
     PaymentPlan,
     Reason,
     Screen,
@@ -52,6 +53,8 @@ from messages import (
     person_requested,
     render_terms,
     render_view,
+    staff_declined,
+    staff_offer,
     stopped,
     token_invalid,
     welcome_linked,
@@ -220,6 +223,17 @@ def _base_views(amount: Money, version: int) -> Iterator[tuple[str, View]]:
     yield "advice", View(Screen.ADVICE, version, case=owed_c)
     yield "advice_noted", View(Screen.ADVICE_NOTED, version, case=owed_c)
     yield "small_payment", View(Screen.SMALL_PAYMENT, version, case=owed_c, token=amount)
+    for counts in ((), (9, 12, 18, 24, 36)):
+        yield (
+            f"plan_count[{len(counts)}]",
+            View(Screen.PLAN_COUNT, version, case=owed_c, counts=counts, most=MAX_INSTALMENTS),
+        )
+    for plan in plans:
+        yield (
+            f"plan_requested[{plan.count}]",
+            View(Screen.PLAN_REQUESTED, version, case=owed_c, plan=plan),
+        )
+    yield "offer_declined", View(Screen.OFFER_DECLINED, version, case=owed_c)
 
 
 def _views(amount: Money, version: int) -> Iterator[tuple[str, View]]:
@@ -265,6 +279,11 @@ def _care(locale: str, amount: Money) -> Iterator[tuple[str, Rendered]]:
             yield f"{render.__name__}[{kind} {number}]", rendered
     for reply in REPLIES:
         yield reply.__name__, reply(locale=locale)
+    for count, share in itertools.product([1, 6, MAX_INSTALMENTS], [1, 2]):
+        total = Money(amount.minor // share, amount.currency)
+        offer = Offer(owed=amount, total=total, count=count, first_due=TODAY)
+        yield f"staff_offer[{count}, 1/{share}]", staff_offer(offer, 999_999_999, locale=locale)
+        yield f"staff_declined[{count}]", staff_declined(count, locale=locale)
 
 
 def test_the_views_cover_every_screen() -> None:

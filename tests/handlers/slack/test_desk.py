@@ -67,6 +67,13 @@ def test_clicks_start_from_the_real_block_actions_payload() -> None:
     assert ours == real
 
 
+def test_submissions_start_from_the_real_view_submission_payload() -> None:
+    real = load_json("slack", "bolt_view_submission_body.json")
+    path = Path(emulators.__file__).parent / "slack_view_submission.json"
+
+    assert json.loads(path.read_text()) == real
+
+
 async def test_the_post_offers_the_handled_buttons(
     slack_settings: Settings, store: Store, clock: FixedClock, slack: SlackEmulator
 ) -> None:
@@ -77,6 +84,7 @@ async def test_the_post_offers_the_handled_buttons(
     assert _buttons(message) == [
         "settle_approve",
         "settle_reject",
+        "settle_counter",
         "settle_take_over",
         "settle_assign",
     ]
@@ -107,7 +115,15 @@ async def test_an_approval_updates_the_post_and_writes_the_audit(
     assert "Approved* by <@U-ANA>" in json.dumps(message["blocks"])
     decided = [record for record in view.audit if record.action == "decided"]
     assert [(record.actor, record.detail) for record in decided] == [
-        ("U-ANA", {"escalation": escalation_id, "decision": "approve", "channel": "slack"})
+        (
+            "U-ANA",
+            {
+                "escalation": escalation_id,
+                "decision": "approve",
+                "channel": "slack",
+                "tier": "staff",
+            },
+        )
     ]
 
 
@@ -219,6 +235,7 @@ async def test_assign_to_me_names_the_assignee_on_the_post(
     assert _buttons(message) == [
         "settle_approve",
         "settle_reject",
+        "settle_counter",
         "settle_take_over",
         "settle_assign",
     ]

@@ -62,6 +62,7 @@ async def test_staff_take_over_talk_in_the_thread_and_hand_back(
 ) -> None:
     runtime, url = app_url
     await telegram.send_text(CHAT, "I want to talk to a person")
+    await telegram.wait_for("sendMessage", chat_id=CHAT, count=3, timeout=10)  # the reply
     post = await slack.wait_for("chat.postMessage", timeout=10)
     channel, ts = post.params["channel"], post.response["ts"]
     sent = len(telegram.calls("sendMessage"))

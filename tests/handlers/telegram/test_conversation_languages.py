@@ -58,6 +58,7 @@ class Words:
     stop: str
     agree: str
     back: str
+    more_time: str
     today: str
     yesterday: str
     menu: str
@@ -116,6 +117,7 @@ ENGLISH = Words(
     stop="Stop messages",
     agree="I agree",
     back="Back",
+    more_time="I need more time to pay",
     today="Today",
     yesterday="Yesterday",
     menu="Amount due: {amount}. What would you like to do?",
@@ -173,6 +175,7 @@ HEBREW = Words(
     stop="הפסקת הודעות",
     agree="אישור",
     back="חזרה",
+    more_time="צריך יותר זמן לתשלום",
     today="היום",
     yesterday="אתמול",
     menu="סכום לתשלום: {amount}. מה תרצו לעשות?",
@@ -221,6 +224,7 @@ RUSSIAN = Words(
     stop="Отписаться от сообщений",
     agree="Подтверждаю",
     back="Назад",
+    more_time="Нужно больше времени на оплату",
     today="Сегодня",
     yesterday="Вчера",
     menu="Сумма к оплате: {amount}. Что бы вы хотели сделать?",
@@ -285,6 +289,7 @@ ARABIC = Words(
     stop="إيقاف الرسائل",
     agree="أوافق",
     back="رجوع",
+    more_time="أحتاج إلى وقت أطول للدفع",
     today="اليوم",
     yesterday="أمس",
     menu="المبلغ المستحق: {amount}. ماذا تود أن تفعل؟",
@@ -417,6 +422,7 @@ async def test_plan_of_three_is_chosen_read_and_agreed_in_the_customers_language
     assert plans["text"] == words.plans.format(amount=words.money(30000))
     assert labels(plans) == [
         *(words.option(count) for count in range(2, 7)),
+        words.more_time,
         words.back,
         words.person,
         words.stop,

@@ -41,6 +41,7 @@ from bot._model import (
     InvoiceStatus,
     PaymentMethod,
     Reason,
+    WaitingEscalation,
 )
 from bot._money import Money, currency_exponent, parse_currency, split_largest_remainder
 from bot._offers import Offer, OfferState
@@ -58,6 +59,7 @@ from bot._policy import (
     public_holidays,
 )
 from bot._settings import Settings
+from bot._supervision import DeskReport, Recoveries, desk_report, schedule_digest
 from bot._sweep import SweepResult, sweep
 from bot._takeover import TakeOver
 from bot._triage import Verdict, judge
@@ -86,6 +88,7 @@ __all__ = [
     "Customer",
     "Decision",
     "Decisions",
+    "DeskReport",
     "Dialogue",
     "Escalation",
     "EscalationReason",
@@ -117,6 +120,7 @@ __all__ = [
     "Profile",
     "RateLimited",
     "Reason",
+    "Recoveries",
     "Ruling",
     "Screen",
     "Settings",
@@ -129,11 +133,13 @@ __all__ = [
     "Tier",
     "Verdict",
     "View",
+    "WaitingEscalation",
     "WatchResult",
     "build_plan",
     "button_data",
     "candidate_zones",
     "currency_exponent",
+    "desk_report",
     "handing_over",
     "judge",
     "monthly_dates",
@@ -143,6 +149,7 @@ __all__ = [
     "profile_for",
     "public_holidays",
     "read_button",
+    "schedule_digest",
     "split_largest_remainder",
     "sweep",
     "upfront_share",

@@ -254,7 +254,11 @@ class _Turn:
         )
         agreement_id = await self.tx.insert_agreement(agreement)
         await self.tx.update_case(self.case.id, status=CaseStatus.AGREED)
-        detail = {"agreement": agreement_id, "terms_hash": agreement.terms_hash}
+        detail = {
+            "agreement": agreement_id,
+            "kind": kind.value,
+            "terms_hash": agreement.terms_hash,
+        }
         reason = f"customer accepted a {kind} of {total} in {len(items)} payment(s)"
         await self.tx.audit(
             AuditRecord(

@@ -24,6 +24,7 @@ __all__ = [
     "InvoiceStatus",
     "PaymentMethod",
     "Reason",
+    "WaitingEscalation",
 ]
 
 
@@ -178,7 +179,7 @@ class Contact:
 
     id: int
     case_id: int | None
-    customer_id: str
+    customer_id: str | None  # None: a message for staff alone, about no customer
     channel: str
     template: str
     params: dict[str, Any]
@@ -190,6 +191,18 @@ class Contact:
     channel_message_id: str | None = None
     last_error: str | None = None
     held_rule: str | None = None  # the contact-policy rule that holds it back, if any
+
+    @property
+    def recipient(self) -> str:
+        """The customer a message to a customer goes to.
+
+        Raises:
+            ValueError: for a message to staff alone, which goes to no customer.
+        """
+        if self.customer_id is None:
+            msg = f"contact {self.id} ({self.template}) is for staff and has no customer"
+            raise ValueError(msg)
+        return self.customer_id
 
 
 class EscalationReason(enum.StrEnum):
@@ -236,3 +249,20 @@ class Escalation:
     @property
     def is_taken_over(self) -> bool:
         return self.is_open and self.taken_by is not None
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingEscalation:
+    """An escalation no one has decided yet, with its case's stage and type."""
+
+    escalation: Escalation
+    stage: CaseStage
+    case_type: CaseType
+
+    @property
+    def handler(self) -> str | None:
+        """The Slack user it waits with: whoever took the chat over, else the assignee."""
+        return self.escalation.taken_by or self.escalation.assignee
+
+    def past_sla(self, now: datetime) -> bool:
+        return now >= self.escalation.due_by

@@ -286,7 +286,7 @@ class OutboxWorker:
         """Whether the contact policy holds the message back (COMPLIANCE rules 1-4, 6, 11, 12)."""
         now = self._clock.now()
         async with self._store.transaction() as tx:
-            customer = await tx.get_customer(contact.customer_id)
+            customer = await tx.get_customer(contact.recipient)
             if customer is None:
                 return False
             opted_out = await tx.is_opted_out(customer.id)
@@ -411,7 +411,7 @@ class OutboxWorker:
                 now, "outbox", "unreachable", reason, contact.case_id, contact.customer_id
             )
             await tx.audit(record)
-            for case in await tx.open_cases_of(contact.customer_id):
+            for case in await tx.open_cases_of(contact.recipient):
                 await fall_back(tx, case, now=now, actor="outbox", outreach=outreach)
         channel = contact.channel
         logger.warning("contact=%d %s; channel %s unreachable", contact.id, reason, channel)

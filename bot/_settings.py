@@ -145,9 +145,19 @@ class Settings(BaseSettings):
     slack_routes: str = ""
     # Where alerts of escalations past their SLA also go (they go to the post's thread too).
     slack_supervisors_channel: str | None = None
+    # The daily digest of the desk (the day before's recoveries, what waits, who has what) is
+    # posted here at `slack_digest_time` in `staff_timezone`. Unset: the supervisors' channel;
+    # neither set: no digest.
+    slack_digest_channel: str | None = None
+    slack_digest_time: time = time(9, 0)
     # Who in Slack may agree what: authority tiers (see examples/authority.toml). Unset:
     # everyone is in one tier, `staff`, up to 12 instalments and no discount.
     authority_file: Path | None = None
+
+    @property
+    def digest_channel(self) -> str | None:
+        """Where the daily digest goes: its own channel, else the supervisors'."""
+        return self.slack_digest_channel or self.slack_supervisors_channel
 
     @field_validator("email_from")
     @classmethod

@@ -1,8 +1,9 @@
 """Watching agreements: remind the day before a payment, notice what was paid, and break
 an agreement whose payment is late by more than the grace period (the case resumes).
 
-What a customer has paid under an agreement is read from the case itself: the agreed total
-less what is still due. Instalments are paid in order, so a payment covers the earliest.
+What a customer has paid under an agreement is read from the case itself: what was owed
+when agreed less what is still due, and all of it once the case closed paid. Instalments
+are paid in order, so a payment covers the earliest; the last one paid keeps the agreement.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class WatchResult:
     reminded: list[str] = field(default_factory=list)
     paid: list[str] = field(default_factory=list)
     broken: list[int] = field(default_factory=list)
+    kept: list[int] = field(default_factory=list)
     unpaused: list[int] = field(default_factory=list)
 
 
@@ -131,10 +133,13 @@ class _Watch:
             covered += item.amount.minor
             key = f"{self.agreement.id}:{item.number}"
             if covered <= paid:
-                await self.tx.set_item_status(self.agreement.id, item.number, "paid")
+                if not await self.tx.set_item_status(self.agreement.id, item.number, "paid"):
+                    continue
                 # A reminder queued ahead of a weekend is not needed any more.
                 await self.tx.cancel_contact(f"agreement:{key}:reminder")
                 self.result.paid.append(key)
+                if item.number == len(self.agreement.items):
+                    await self._keep()
             elif today > item.due_on + self.grace:
                 if not self._in_respite(today):
                     await self._break(item.number)
@@ -212,6 +217,17 @@ class _Watch:
         )
         if queued is not None:
             self.result.reminded.append(key)
+
+    async def _keep(self) -> None:
+        """Every payment made: the agreement is kept, a recovery supervisors count."""
+        kind, agreement_id = self.agreement.kind, self.agreement.id
+        assert agreement_id is not None
+        reason = f"{kind} kept: all {len(self.agreement.items)} payment(s) made"
+        detail = {"agreement": agreement_id, "kind": kind.value}
+        await self.tx.audit(
+            AuditRecord(self.now, "watch", "kept", reason, self.case.id, self.customer.id, detail)
+        )
+        self.result.kept.append(agreement_id)
 
     async def _break(self, number: int) -> None:
         assert self.agreement.id is not None

@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 import httpx
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -33,6 +34,7 @@ from bot import (
     Settings,
     SystemClock,
     TakeOver,
+    schedule_digest,
     sweep,
     watch_agreements,
 )
@@ -44,10 +46,12 @@ from handlers.email import EmailSender, optout_routes
 from handlers.slack import (
     SlackPoster,
     SlackRouting,
+    SocketModeLink,
     ThreadPoster,
     build_slack_app,
     slack_client,
     slack_endpoint,
+    socket_mode_handler,
 )
 from handlers.telegram import (
     ActionLinks,
@@ -79,16 +83,28 @@ class Runtime:
     telegram: TelegramApp | None = None
     slack: AsyncApp | None = None
     polling: bool = False
+    socket_mode: bool = False  # Slack over Socket Mode instead of POST /slack/events
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _senders: list[Sender] = field(default_factory=list)
     _http: httpx.AsyncClient | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _lock: TextIO | None = None
+    _socket: SocketModeLink | None = None
 
     @classmethod
     def build(
-        cls, settings: Settings, *, clock: Clock | None = None, polling: bool = False
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        polling: bool = False,
+        socket_mode: bool = False,
     ) -> Runtime:
+        """Everything the settings call for.
+
+        Raises:
+            ConfigurationError: naming the setting that is missing or wrong.
+        """
         clock = clock or SystemClock()
         store = create_store(settings, clock)
         runtime = cls(
@@ -100,6 +116,7 @@ class Runtime:
             linking=Linking(store, clock, settings),
             conversation=Conversation(store, clock, settings.outreach),
             polling=polling,
+            socket_mode=socket_mode,
         )
         if settings.telegram_bot_token is not None:
             runtime.telegram = build_application(settings, polling=polling)
@@ -123,10 +140,22 @@ class Runtime:
         if settings.slack_bot_token is not None:
             routing = SlackRouting.from_settings(settings)
             supervisors = settings.slack_supervisors_channel
-            poster = SlackPoster(slack_client(settings), store, routing, supervisors=supervisors)
+            poster = SlackPoster(
+                slack_client(settings),
+                store,
+                routing,
+                supervisors=supervisors,
+                clock=clock,
+                staff_zone=settings.staff_timezone,
+            )
             # Thread messages of taken-over escalations go out beside the posts.
             runtime._senders.append(ThreadPoster(slack_client(settings), store, poster))
-            runtime.slack = build_slack_app(settings, store, clock)
+            runtime.slack = build_slack_app(settings, store, clock, socket_mode=socket_mode)
+            if socket_mode:
+                runtime._socket = socket_mode_handler(runtime.slack, settings)
+        elif socket_mode:
+            msg = "SLACK_BOT_TOKEN is not set; Socket Mode connects the Slack app it belongs to"
+            raise ConfigurationError(msg)
         return runtime
 
     async def start(self) -> None:
@@ -146,6 +175,9 @@ class Runtime:
             )
         else:
             await self._start_telegram(self.telegram)
+        if self._socket is not None:
+            await self._socket.connect()
+            logger.info("slack connected over socket mode")
         if self._senders:
             senders = {sender.channel: sender for sender in self._senders}
             worker = OutboxWorker(
@@ -193,6 +225,12 @@ class Runtime:
 
     async def _watch(self) -> None:
         await watch_agreements(self.store, self.clock, self.settings)
+        if self.slack is not None and (channel := self.settings.digest_channel):
+            zone = ZoneInfo(self.settings.staff_timezone)
+            at = self.settings.slack_digest_time
+            await schedule_digest(
+                self.store, now=self.clock.now(), zone=zone, at=at, channel=channel
+            )
 
     async def _every(self, seconds: float, work: Callable[[], Awaitable[None]]) -> None:
         """Run `work` now and then every `seconds` until stopped; a failure waits a round."""
@@ -268,6 +306,8 @@ class Runtime:
                 await self.telegram.updater.stop()
             await self.telegram.stop()
             await self.telegram.shutdown()
+        if self._socket is not None:
+            await self._socket.close()
         if self._http is not None:
             await self._http.aclose()
         await self.store.close()
@@ -296,7 +336,7 @@ def create_app(runtime: Runtime) -> Starlette:
     if runtime.telegram is not None and not runtime.polling:
         endpoint = telegram_endpoint(runtime.telegram, runtime.settings, runtime.metrics)
         routes.append(Route("/telegram", endpoint, methods=["POST"]))
-    if runtime.slack is not None:
+    if runtime.slack is not None and not runtime.socket_mode:
         routes.append(Route("/slack/events", slack_endpoint(runtime.slack), methods=["POST"]))
 
     @contextlib.asynccontextmanager

@@ -84,6 +84,11 @@ def main(log_level: str | None) -> None:
 
 @main.command()
 @click.option("--polling", is_flag=True, help="Use Telegram long polling instead of the webhook.")
+@click.option(
+    "--socket-mode",
+    is_flag=True,
+    help="Take Slack's events over Socket Mode (SLACK_APP_TOKEN) instead of POST /slack/events.",
+)
 @click.option("--host", default=None, help="Address to listen on (SETTLE_HOST).")
 @click.option(
     "--port",
@@ -91,8 +96,12 @@ def main(log_level: str | None) -> None:
     default=None,
     help="Port to listen on (SETTLE_PORT).",
 )
-def serve(polling: bool, host: str | None, port: int | None) -> None:
-    """Run everything in one process: webhooks, Telegram, the outbox worker."""
+def serve(polling: bool, socket_mode: bool, host: str | None, port: int | None) -> None:
+    """Run everything in one process: webhooks, Telegram, Slack, the outbox worker.
+
+    For development without public URLs, --polling and --socket-mode reach Telegram and
+    Slack from here instead of waiting for their webhooks.
+    """
     import uvicorn
 
     from bot.app import Runtime, create_app
@@ -100,7 +109,7 @@ def serve(polling: bool, host: str | None, port: int | None) -> None:
     settings = _settings()
     _check_free(host or settings.host, port if port is not None else settings.port)
     try:
-        app = create_app(Runtime.build(settings, polling=polling))
+        app = create_app(Runtime.build(settings, polling=polling, socket_mode=socket_mode))
     except ConfigurationError as error:
         raise click.ClickException(str(error)) from None
     click.echo(

@@ -26,6 +26,7 @@ from bot._model import (
     Invoice,
     PaymentMethod,
     Reason,
+    WaitingEscalation,
 )
 from bot._money import Money
 from bot._offers import Offer
@@ -229,7 +230,7 @@ class Tx(Protocol):
     async def enqueue(
         self,
         *,
-        customer_id: str,
+        customer_id: str | None,
         case_id: int | None,
         channel: str,
         template: str,
@@ -275,10 +276,12 @@ class Tx(Protocol):
     async def agreements_of(self, case_id: int) -> list[Agreement]: ...
 
     async def live_agreements(self) -> list[Agreement]:
-        """Agreements of open cases with a payment neither made nor missed yet."""
+        """Agreements with a payment neither made nor missed yet, whatever their case."""
         ...
 
-    async def set_item_status(self, agreement_id: int, number: int, status: str) -> None: ...
+    async def set_item_status(self, agreement_id: int, number: int, status: str) -> bool:
+        """Set one payment's status; whether it changed."""
+        ...
 
     async def set_paused_until(
         self, case_id: int, until: datetime | None, *, reason: str | None = None
@@ -357,6 +360,10 @@ class Tx(Protocol):
 
     async def send_up(self, escalation_id: int, *, tier: str) -> bool:
         """Mark an open escalation as needing `tier`; False once decided."""
+        ...
+
+    async def assign_escalation(self, escalation_id: int, *, to: str) -> bool:
+        """Give an open escalation to the Slack user `to`; False once decided."""
         ...
 
     async def set_taken_by(self, escalation_id: int, *, by: str | None) -> bool:
@@ -477,6 +484,16 @@ class Store(Protocol):
     async def list_cases(self, *, open_only: bool = False) -> list[CaseView]: ...
 
     async def case_view(self, case_id: int) -> CaseView | None: ...
+
+    async def open_escalations(self) -> list[WaitingEscalation]:
+        """Every escalation not decided yet, oldest first."""
+        ...
+
+    async def audit_between(
+        self, since: datetime, until: datetime, *, actions: Sequence[str]
+    ) -> list[AuditRecord]:
+        """Audit records of `actions` written from `since` up to (not including) `until`."""
+        ...
 
     async def list_contacts(self, *, status: ContactStatus | None = None) -> list[Contact]: ...
 

@@ -18,8 +18,25 @@ from typing import Any
 
 import aiosqlite
 
-from bot import CaseStatus, ConfigurationError, Contact, ContactStatus, Invoice
-from bot.ports import BatchResult, CaseView, Clock, ImportedInvoice, Released, StoredEvent
+from bot import (
+    CaseStage,
+    CaseStatus,
+    CaseType,
+    ConfigurationError,
+    Contact,
+    ContactStatus,
+    Invoice,
+)
+from bot._model import WaitingEscalation
+from bot.ports import (
+    AuditRecord,
+    BatchResult,
+    CaseView,
+    Clock,
+    ImportedInvoice,
+    Released,
+    StoredEvent,
+)
 from storage._codec import write_date, write_time
 from storage._migrate import migrations
 from storage._rows import (
@@ -27,6 +44,7 @@ from storage._rows import (
     to_case,
     to_contact,
     to_customer,
+    to_escalation,
     to_event,
     to_invoice,
     to_link,
@@ -327,6 +345,26 @@ class SqliteStore:
     async def case_view(self, case_id: int) -> CaseView | None:
         rows = await self._rows("SELECT * FROM cases WHERE id = ?", case_id)
         return await self._view(rows[0]) if rows else None
+
+    async def open_escalations(self) -> list[WaitingEscalation]:
+        sql = """SELECT e.*, c.stage AS case_stage, c.type AS case_type FROM escalations e
+            JOIN cases c ON c.id = e.case_id WHERE e.decided_at IS NULL
+            ORDER BY e.opened_at, e.id"""
+        return [
+            WaitingEscalation(
+                to_escalation(row), CaseStage(row["case_stage"]), CaseType(row["case_type"])
+            )
+            for row in await self._rows(sql)
+        ]
+
+    async def audit_between(
+        self, since: datetime, until: datetime, *, actions: Sequence[str]
+    ) -> list[AuditRecord]:
+        marks = ",".join("?" * len(actions))
+        sql = f"""SELECT * FROM audit_records WHERE at >= ? AND at < ? AND action IN ({marks})
+            ORDER BY id"""
+        rows = await self._rows(sql, write_time(since), write_time(until), *actions)
+        return [to_audit(row) for row in rows]
 
     async def list_contacts(self, *, status: ContactStatus | None = None) -> list[Contact]:
         if status is None:

@@ -303,7 +303,7 @@ class SqliteTx:
     async def enqueue(
         self,
         *,
-        customer_id: str,
+        customer_id: str | None,
         case_id: int | None,
         channel: str,
         template: str,
@@ -421,10 +421,10 @@ class SqliteTx:
         return await load_agreements(self._all, AGREEMENTS_OF_CASE, case_id)
 
     async def live_agreements(self) -> list[Agreement]:
-        # An agreement lives while its case is open and no payment under it was missed.
-        sql = """SELECT a.* FROM agreements a JOIN cases c ON c.id = a.case_id
-            WHERE c.closed_at IS NULL
-            AND EXISTS (SELECT 1 FROM agreement_items i
+        # An agreement lives while a payment under it is due and none was missed; once its
+        # case closes, the watch marks what is left paid (kept) and it lives no more.
+        sql = """SELECT a.* FROM agreements a
+            WHERE EXISTS (SELECT 1 FROM agreement_items i
                         WHERE i.agreement_id = a.id AND i.status = 'due')
             AND NOT EXISTS (SELECT 1 FROM agreement_items i
                             WHERE i.agreement_id = a.id AND i.status = 'missed')
@@ -437,9 +437,11 @@ class SqliteTx:
         rows = await self._all(sql, write_time(now))
         return [case for row in rows if (case := await self._case(row)) is not None]
 
-    async def set_item_status(self, agreement_id: int, number: int, status: str) -> None:
-        sql = "UPDATE agreement_items SET status = ? WHERE agreement_id = ? AND number = ?"
-        await self._db.execute(sql, (status, agreement_id, number))
+    async def set_item_status(self, agreement_id: int, number: int, status: str) -> bool:
+        sql = """UPDATE agreement_items SET status = ?
+            WHERE agreement_id = ? AND number = ? AND status != ?"""
+        cursor = await self._db.execute(sql, (status, agreement_id, number, status))
+        return cursor.rowcount == 1
 
     async def set_paused_until(
         self, case_id: int, until: datetime | None, *, reason: str | None = None
@@ -542,6 +544,11 @@ class SqliteTx:
     async def send_up(self, escalation_id: int, *, tier: str) -> bool:
         sql = "UPDATE escalations SET needs_tier = ? WHERE id = ? AND decided_at IS NULL"
         cursor = await self._db.execute(sql, (tier, escalation_id))
+        return cursor.rowcount == 1
+
+    async def assign_escalation(self, escalation_id: int, *, to: str) -> bool:
+        sql = "UPDATE escalations SET assignee = ? WHERE id = ? AND decided_at IS NULL"
+        cursor = await self._db.execute(sql, (to, escalation_id))
         return cursor.rowcount == 1
 
     async def set_taken_by(self, escalation_id: int, *, by: str | None) -> bool:

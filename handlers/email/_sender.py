@@ -61,9 +61,9 @@ class EmailSender:
         if not sender:
             msg = "SETTLE_EMAIL_FROM is not set; it is the sender of every email"
             raise ConfigurationError(msg)
-        to = _recipient(contact, await self._current_address(contact.customer_id))
+        to = _recipient(contact, await self._current_address(contact.recipient))
         language = normalize_locale(_locale(contact, self._settings))
-        optout_url = await self._optout.url(contact.customer_id, language=language)
+        optout_url = await self._optout.url(contact.recipient, language=language)
 
         email = await self.render(contact, optout_url=optout_url)
         now = self._clock.now()
@@ -93,7 +93,7 @@ class EmailSender:
         if "amount_minor" in params:
             amount = Money(int(params["amount_minor"]), str(params["currency"]))
         due_on = date.fromisoformat(params["due_on"]) if "due_on" in params else None
-        customer_id = contact.customer_id
+        customer_id = contact.recipient
         return first_contact_email(
             Reason(params["reason"]),
             amount_due=amount,
@@ -113,7 +113,7 @@ class EmailSender:
         # The chat stays the place to act on the message's chat-only buttons.
         chat_url = None
         if self._settings.telegram_bot_username:
-            chat_url = await self._linking.deep_link(contact.customer_id)
+            chat_url = await self._linking.deep_link(contact.recipient)
         return email_from_rendered(
             rendered_from_params(params["rendered"]),
             subject=email_subject(reason, locale=locale),

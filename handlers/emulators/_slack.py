@@ -35,6 +35,7 @@ from starlette.routing import Route
 
 from handlers.emulators._requests import JSONDict
 from handlers.emulators._serving import LoopbackServer
+from handlers.emulators._socket_mode import SocketModeServer
 
 __all__ = ["SlackCall", "SlackEmulator", "SlackUser", "sign_request"]
 
@@ -102,11 +103,14 @@ class SlackEmulator:
         token: str = "xoxb-emulator-token",  # noqa: S107 - a fake token, no secret
         *,
         signing_secret: str = "emulator-signing-secret",  # noqa: S107 - a fake secret
+        app_token: str = "xapp-emulator-token",  # noqa: S107 - a fake token, no secret
         team_id: str = "T111",
         bot_user_id: str = "UBOT",
     ) -> None:
         self.token = token
+        self.app_token = app_token
         self.signing_secret = signing_secret
+        self.socket_mode = SocketModeServer()
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.app = Starlette(
@@ -135,17 +139,21 @@ class SlackEmulator:
             "views.update": self._views_update,
             "users.info": self._users_info,
             "usergroups.users.list": self._usergroup_users,
+            "apps.connections.open": self._connections_open,
         }
 
     # Serving.
 
     async def start(self, *, port: int = 0) -> Self:
-        """Serve the app with uvicorn on 127.0.0.1, on a free port unless one is given."""
+        """Serve the app with uvicorn on 127.0.0.1, on a free port unless one is given, and
+        the Socket Mode endpoint beside it."""
         await self._server.start(self.app, port=port)
+        await self.socket_mode.start()
         return self
 
     async def stop(self) -> None:
-        """Stop the server, if one runs."""
+        """Stop the servers, if they run."""
+        await self.socket_mode.stop()
         await self._server.stop()
 
     async def __aenter__(self) -> Self:
@@ -286,6 +294,33 @@ class SlackEmulator:
         ]
         return payload
 
+    def home_actions(self, user: SlackUser, action_id: str) -> JSONDict:
+        """A block_actions payload for a click on a button of ``user``'s App Home."""
+        view = self._views.get(f"home-{user.id}")
+        if view is None:
+            msg = f"no App Home published for {user.id}; open it first"
+            raise LookupError(msg)
+        block, button = _find_button(view, action_id)
+        payload: JSONDict = json.loads(_BLOCK_ACTIONS.read_text())
+        for key in ("channel", "message", "response_url"):
+            payload.pop(key, None)
+        payload["user"] = user.to_dict()
+        payload["team"] = {"id": self.team_id, "domain": "settle-staff"}
+        payload["container"] = {"type": "view", "view_id": view["id"]}
+        payload["view"] = copy.deepcopy(view)
+        payload["trigger_id"] = f"{next(self._ids)}.{self.team_id}.trigger"
+        payload["actions"] = [
+            {
+                "action_id": action_id,
+                "block_id": block.get("block_id", ""),
+                "text": button["text"],
+                "value": button.get("value", ""),
+                "type": "button",
+                "action_ts": f"{time.time():.6f}",
+            }
+        ]
+        return payload
+
     def view_submission(self, user: SlackUser, view_id: str, values: dict[str, str]) -> JSONDict:
         """A view_submission payload for the modal `view_id` with its inputs filled in.
 
@@ -374,6 +409,46 @@ class SlackEmulator:
             headers |= {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "timeout"}
         return body, headers | sign_request(body, self.signing_secret, timestamp=timestamp)
 
+    def command_request(
+        self,
+        user: SlackUser,
+        text: str,
+        *,
+        command: str = "/settle",
+        channel: str = "C-DESK",
+    ) -> tuple[bytes, dict[str, str]]:
+        """The body and headers of a slash command: form fields, signed
+        (https://api.slack.com/interactivity/slash-commands#app_command_handling)."""
+        fields = {
+            "token": "verification_token",
+            "team_id": self.team_id,
+            "team_domain": "settle-staff",
+            "channel_id": channel,
+            "channel_name": channel.lower(),
+            "user_id": user.id,
+            "user_name": user.name,
+            "command": command,
+            "text": text,
+            "api_app_id": "A111",
+            "is_enterprise_install": "false",
+            "response_url": f"{self.origin}/_emulator/response/cmd",
+            "trigger_id": f"{next(self._ids)}.{self.team_id}.trigger",
+        }
+        body = urlencode(fields).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        return body, headers | sign_request(body, self.signing_secret)
+
+    async def command(self, url: str, user: SlackUser, text: str) -> httpx.Response:
+        """Type `/settle <text>`: POST the signed command to ``url``; Bolt answers in the body."""
+        body, headers = self.command_request(user, text)
+        async with httpx.AsyncClient(trust_env=False, timeout=10) as client:
+            return await client.post(url, content=body, headers=headers)
+
+    def home(self, user: str) -> JSONDict | None:
+        """The App Home view last published for ``user``, if any."""
+        view = self._views.get(f"home-{user}")
+        return None if view is None else copy.deepcopy(view)
+
     async def click(
         self,
         url: str,
@@ -403,7 +478,9 @@ class SlackEmulator:
             handler = self._methods.get(method)
             if handler is None:
                 raise _SlackError("unknown_method")
-            if request.headers.get("authorization") != f"Bearer {self.token}":
+            # apps.connections.open takes the app-level token; every other method the bot's.
+            token = self.app_token if method == "apps.connections.open" else self.token
+            if request.headers.get("authorization") != f"Bearer {token}":
                 raise _SlackError("invalid_auth")
             if faults := self._faults.get(method):
                 raise faults.pop(0)
@@ -467,6 +544,9 @@ class SlackEmulator:
         message |= {key: params[key] for key in ("text", "blocks") if key in params}
         self._ephemeral[(channel, ts)] = message
         return {"message_ts": ts}
+
+    async def _connections_open(self, params: JSONDict) -> JSONDict:
+        return {"url": self.socket_mode.url}
 
     async def _usergroup_users(self, params: JSONDict) -> JSONDict:
         group = _required(params, "usergroup")

@@ -1,6 +1,11 @@
 """Slack, where staff decide escalations: the poster, the routing and the Bolt app."""
 
-from handlers.slack._app import build_slack_app, slack_endpoint
+from handlers.slack._app import (
+    SocketModeLink,
+    build_slack_app,
+    slack_endpoint,
+    socket_mode_handler,
+)
 from handlers.slack._client import slack_client
 from handlers.slack._desk import OFFERED_ACTIONS, EscalationDesk
 from handlers.slack._poster import SlackPoster
@@ -13,9 +18,11 @@ __all__ = [
     "SlackPoster",
     "SlackRoute",
     "SlackRouting",
+    "SocketModeLink",
     "StaffThread",
     "ThreadPoster",
     "build_slack_app",
     "slack_client",
     "slack_endpoint",
+    "socket_mode_handler",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from starlette.requests import Request
@@ -14,34 +15,74 @@ from bot import Authority, ConfigurationError, Decisions, Settings, TakeOver
 from bot.ports import Clock, Store
 from handlers.slack._client import slack_client
 from handlers.slack._desk import EscalationDesk
+from handlers.slack._groups import UserGroups
+from handlers.slack._supervisors import SupervisorDesk
 from handlers.slack._thread import StaffThread
 
-__all__ = ["build_slack_app", "slack_endpoint"]
+__all__ = ["SocketModeLink", "build_slack_app", "slack_endpoint", "socket_mode_handler"]
 
 logger = logging.getLogger(__name__)
 
 
-def build_slack_app(settings: Settings, store: Store, clock: Clock) -> AsyncApp:
-    """Bolt with the escalation listeners; it verifies every request's signature and age.
+def build_slack_app(
+    settings: Settings, store: Store, clock: Clock, *, socket_mode: bool = False
+) -> AsyncApp:
+    """Bolt with the desk's listeners; over HTTP it verifies every request's signature and
+    age, while in Socket Mode Slack's own connection stands for that.
 
     Raises:
-        ConfigurationError: if SLACK_BOT_TOKEN or SLACK_SIGNING_SECRET is not set.
+        ConfigurationError: if SLACK_BOT_TOKEN is not set, or SLACK_SIGNING_SECRET over HTTP.
     """
-    if settings.slack_signing_secret is None:
+    secret = settings.slack_signing_secret
+    if secret is None and not socket_mode:
         msg = "SLACK_SIGNING_SECRET is not set; copy it from the Slack app's Basic Information"
         raise ConfigurationError(msg)
     app = AsyncApp(
         client=slack_client(settings),
-        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        signing_secret=secret.get_secret_value() if secret else "",
+        request_verification_enabled=not socket_mode,
         # Listeners ack first, then finish before the HTTP answer: no 10 ms ack polling, and
         # nothing left running when a request ends (PITFALLS.md).
         process_before_response=True,
         logger=logging.getLogger("handlers.slack.bolt"),
     )
-    decisions = Decisions(store, clock, Authority.load(settings.authority_file))
-    EscalationDesk(store, clock, decisions).install(app)
+    authority = Authority.load(settings.authority_file)
+    groups = UserGroups(authority)
+    decisions = Decisions(store, clock, authority)
+    EscalationDesk(store, clock, decisions, groups=groups).install(app)
     StaffThread(TakeOver(store, clock)).install(app)
+    zone = settings.staff_timezone
+    SupervisorDesk(store, clock, authority, groups, staff_zone=zone).install(app)
     return app
+
+
+class SocketModeLink:
+    """Bolt's Socket Mode connection, typed (slack-bolt leaves these methods untyped)."""
+
+    def __init__(self, handler: AsyncSocketModeHandler) -> None:
+        self._handler = handler
+
+    async def connect(self) -> None:
+        await self._handler.connect_async()  # type: ignore[no-untyped-call]  # untyped upstream
+
+    async def close(self) -> None:
+        await self._handler.close_async()  # type: ignore[no-untyped-call]  # untyped upstream
+
+
+def socket_mode_handler(app: AsyncApp, settings: Settings) -> SocketModeLink:
+    """Bolt's Socket Mode connection for development: no public URL needed.
+
+    Raises:
+        ConfigurationError: if SLACK_APP_TOKEN is not set.
+    """
+    if settings.slack_app_token is None:
+        msg = (
+            "SLACK_APP_TOKEN is not set; Socket Mode needs the app-level token (xapp-...) "
+            "with the connections:write scope, from the Slack app's Basic Information"
+        )
+        raise ConfigurationError(msg)
+    token = settings.slack_app_token.get_secret_value()
+    return SocketModeLink(AsyncSocketModeHandler(app, token, logger=logging.getLogger(__name__)))
 
 
 def slack_endpoint(app: AsyncApp) -> Callable[[Request], Awaitable[Response]]:

@@ -23,7 +23,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import (
-    Authority,
     Decisions,
     Escalation,
     InvalidInput,
@@ -36,6 +35,7 @@ from bot import (
 from bot._decisions import COUNTER as COUNTERED
 from bot._offers import MAX_INSTALMENTS
 from bot.ports import AuditRecord, Clock, Store
+from handlers.slack._groups import UserGroups
 from messages import (
     COUNTER_CALLBACK,
     SEND_UP,
@@ -71,42 +71,23 @@ _SEEN_EVENTS = 10_000
 # A counter-offer's first payment is suggested this far out, and may be set this far at most.
 _COUNTER_LEAD = timedelta(days=7)
 _COUNTER_LATEST = timedelta(days=90)
-# Members of the user groups named in the authority tiers are looked up this often.
-_GROUPS_TTL = 300.0
-
-
-class _Groups:
-    """Which of the tiers' Slack user groups a user is in, looked up and kept a while."""
-
-    def __init__(self, authority: Authority) -> None:
-        self._wanted = sorted(authority.groups)
-        self._members: dict[str, frozenset[str]] = {}
-        self._fetched = float("-inf")
-
-    async def of(self, client: AsyncWebClient, user: str) -> frozenset[str]:
-        if not self._wanted:
-            return frozenset()
-        if time.monotonic() - self._fetched > _GROUPS_TTL:
-            for group in self._wanted:
-                try:
-                    response = await client.usergroups_users_list(usergroup=group)
-                except SlackApiError as error:
-                    # Its members then have only their own tiers; said, and tried again later.
-                    logger.warning("slack usergroups.users.list %s failed: %s", group, error)
-                    continue
-                self._members[group] = frozenset(response.get("users") or ())
-            self._fetched = time.monotonic()
-        return frozenset(group for group, users in self._members.items() if user in users)
 
 
 class EscalationDesk:
     """The listeners of the escalation buttons, and the event retry filter."""
 
-    def __init__(self, store: Store, clock: Clock, decisions: Decisions) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        decisions: Decisions,
+        *,
+        groups: UserGroups | None = None,
+    ) -> None:
         self._store = store
         self._clock = clock
         self._decisions = decisions
-        self._groups = _Groups(decisions.authority)
+        self._groups = groups or UserGroups(decisions.authority)
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._take_over = TakeOver(store, clock)
 
@@ -280,12 +261,19 @@ class EscalationDesk:
         action, user = body["actions"][0], body["user"]["id"]
         escalation_id = int(action["value"])
         now = self._clock.now()
+        groups = await self._groups.of(client, user)
         async with self._store.transaction() as tx:
             escalation = await tx.get_escalation(escalation_id)
             if escalation is None:
                 return
-            # The store has no way yet to set `Escalation.assignee`: until it has, this
-            # audit record is the assignment (the post shows it too).
+            channel, ts = _where(body, escalation)
+            if self._decisions.authority.tier_of(user, groups) is None:
+                await client.chat_postEphemeral(channel=channel, user=user, text=no_tier())
+                return
+            if not await tx.assign_escalation(escalation_id, to=user):
+                text = already_decided(escalation)
+                await client.chat_postEphemeral(channel=channel, user=user, text=text)
+                return
             detail = {"escalation": escalation_id, "assignee": user}
             why = f"assigned escalation {escalation_id} in Slack"
             await tx.audit(
@@ -293,18 +281,13 @@ class EscalationDesk:
                     now, user, "assigned", why, escalation.case_id, escalation.customer_id, detail
                 )
             )
-        channel, ts = _where(body, escalation)
-        if not escalation.is_open:
-            await client.chat_postEphemeral(
-                channel=channel, user=user, text=already_decided(escalation)
-            )
-            return
+            assigned = await tx.get_escalation(escalation_id) or escalation
         view = await self._store.case_view(escalation.case_id)
         if view is None:
             return
-        blocks = escalation_blocks(view, escalation, actions=OFFERED_ACTIONS, assignee=user)
+        blocks = escalation_blocks(view, assigned, actions=OFFERED_ACTIONS)
         await client.chat_update(
-            channel=channel, ts=ts, text=escalation_text(escalation), blocks=blocks
+            channel=channel, ts=ts, text=escalation_text(assigned), blocks=blocks
         )
         logger.info("escalation=%d assigned user=%s", escalation_id, user)
 

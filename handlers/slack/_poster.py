@@ -4,18 +4,32 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot import CaseView, Contact, Escalation, NotFound, RateLimited, handing_over
+from bot import (
+    CaseView,
+    Contact,
+    Escalation,
+    NotFound,
+    RateLimited,
+    SystemClock,
+    desk_report,
+    handing_over,
+)
 from bot._decisions import OFFER_ANSWERED
-from bot.ports import SendResult, Store
+from bot._supervision import DIGEST
+from bot.ports import Clock, SendResult, Store
 from handlers.slack._desk import OFFERED_ACTIONS
 from handlers.slack._routing import SlackRouting
 from messages import (
     decided_blocks,
+    digest_blocks,
+    digest_text,
     escalation_blocks,
     escalation_text,
     offer_answered_text,
@@ -45,17 +59,23 @@ class SlackPoster:
         routing: SlackRouting,
         *,
         supervisors: str | None = None,
+        clock: Clock | None = None,
+        staff_zone: str = "UTC",
     ) -> None:
         self._client = client
         self._store = store
         self._routing = routing
         self._supervisors = supervisors
+        self._clock = clock or SystemClock()
+        self._zone = ZoneInfo(staff_zone)
 
     async def send(self, contact: Contact) -> SendResult:
         if contact.template == SLA_ALERT:
             return await self._alert(int(contact.params["escalation"]))
         if contact.template == OFFER_ANSWERED:
             return await self._answered(contact)
+        if contact.template == DIGEST:
+            return await self._digest(contact)
         escalation, view = await self._load(int(contact.params["escalation"]))
         if escalation.slack_ts and escalation.slack_channel:
             # Posted before the process stopped: bring that post up to date, post no other.
@@ -100,6 +120,22 @@ class SlackPoster:
             sent.append(str((await _answer(alert))["ts"]))
         logger.warning("escalation=%d past its SLA; alerted %d places", escalation.id, len(sent))
         return SendResult(",".join(sent) or f"nowhere:{escalation.id}")
+
+    async def _digest(self, contact: Contact) -> SendResult:
+        """The supervisors' daily digest: the day's recoveries and the desk as it is now."""
+        day = date.fromisoformat(str(contact.params["day"]))
+        now = self._clock.now()
+        report = await desk_report(self._store, now=now, zone=self._zone, day=day)
+        await handing_over()
+        response = await _answer(
+            self._client.chat_postMessage(
+                channel=str(contact.params["channel"]),
+                text=digest_text(report, day),
+                blocks=digest_blocks(report, day),
+            )
+        )
+        logger.info("digest day=%s posted waiting=%d", day, len(report.waiting))
+        return SendResult(str(response["ts"]))
 
     async def _answered(self, contact: Contact) -> SendResult:
         """The customer's answer to an offer: said in the thread, shown on the post."""

@@ -117,8 +117,8 @@ class TelegramSender:
             Reason(params["reason"]),
             amount_due=amount,
             due_on=due_on,
-            update_url=await self._links.update_url(contact.customer_id),
-            pay_url=await self._links.pay_url(contact.customer_id) if amount else None,
+            update_url=await self._links.update_url(contact.recipient),
+            pay_url=await self._links.pay_url(contact.recipient) if amount else None,
             locale=locale,
             follow_up=contact.template == FOLLOW_UP,
         )

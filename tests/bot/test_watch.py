@@ -255,3 +255,22 @@ async def test_payments_under_a_plan_with_a_write_off_count_from_what_was_owed(
     assert agreed.agreement is not None
     assert agreed.agreement.write_off == Money.parse("30.00", "USD")
     assert (result.paid, result.reminded, result.broken) == (["1:1"], ["1:2"], [])
+
+
+async def test_a_plan_paid_off_early_is_kept_once_and_stops_being_watched(
+    store: SqliteStore, clock: FixedClock, settings: Settings
+) -> None:
+    await _plan_of_three(store, clock, settings)
+    _at(clock, "2024-03-11T12:00:00+01:00")
+    await _pay(store, clock, settings, "300.00")  # closes the case, paid in full
+
+    first = await watch_agreements(store, clock, settings)
+    again = await watch_agreements(store, clock, settings)
+
+    [view] = await store.list_cases()
+    kept = [record for record in view.audit if record.action == "kept"]
+    assert view.case.status is CaseStatus.CLOSED
+    assert (first.paid, first.kept, again.paid, again.kept) == (["1:1", "1:2", "1:3"], [1], [], [])
+    assert [(r.reason, r.detail) for r in kept] == [
+        ("plan kept: all 3 payment(s) made", {"agreement": 1, "kind": "plan"})
+    ]

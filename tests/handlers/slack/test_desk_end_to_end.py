@@ -76,6 +76,7 @@ async def app_url(
             "slack_escalation_channel": "C-DESK",
             "slack_routes": "reason=dispute:C-DISPUTES",
             "slack_supervisors_channel": "C-SUPERVISORS",
+            "slack_digest_channel": "C-DIGEST",
             "outbox_poll_seconds": 0.05,
             "substantial_min_amount": {"USD": "100"},
             "triage_every_hours": 0,
@@ -89,6 +90,15 @@ async def app_url(
         await telegram.send_text(CHAT, f"/start {link.rpartition('=')[2]}")
         await telegram.wait_for("sendMessage", chat_id=CHAT, count=2, timeout=10)
         yield runtime, f"http://127.0.0.1:{port}/slack/events"
+
+
+def _posts(slack: SlackEmulator) -> list[Any]:
+    """What was posted for escalations: everything but the daily digest."""
+    return [call for call in slack.calls("chat.postMessage") if _is_escalation_post(call)]
+
+
+def _is_escalation_post(call: Any) -> bool:
+    return call.method == "chat.postMessage" and call.params["channel"] != "C-DIGEST"
 
 
 def _all_text(calls: list[Any]) -> str:
@@ -146,11 +156,11 @@ async def test_an_escalation_still_waiting_at_its_deadline_is_called_out(
     # Opened Monday 19:00 UTC, after hours: two working hours end Tuesday at 11:00.
     clock.moment = datetime(2024, 3, 5, 10, 59, tzinfo=UTC)
     await asyncio.sleep(0.3)
-    early = len(slack.calls("chat.postMessage"))
+    early = len(_posts(slack))
     clock.moment = datetime(2024, 3, 5, 11, 0, tzinfo=UTC)
-    await slack.wait_for("chat.postMessage", count=3, timeout=10)
+    await slack.wait_for(_is_escalation_post, count=3, timeout=10)
 
-    thread, supervisors = slack.calls("chat.postMessage")[1:]
+    thread, supervisors = _posts(slack)[1:]
     assert escalation.due_by == datetime(2024, 3, 5, 11, 0, tzinfo=UTC)
     assert early == 1
     assert (thread.params["channel"], thread.params["thread_ts"]) == (
@@ -179,4 +189,26 @@ async def test_a_decided_escalation_raises_no_alert(
     clock.moment = datetime(2024, 3, 5, 11, 0, tzinfo=UTC)
     await asyncio.sleep(0.5)
 
-    assert len(slack.calls("chat.postMessage")) == 1
+    assert len(_posts(slack)) == 1
+
+
+async def test_the_daily_digest_goes_out_at_nine_in_the_staff_zone(
+    app_url: tuple[Runtime, str],
+    telegram: TelegramEmulator,
+    slack: SlackEmulator,
+    clock: FixedClock,
+) -> None:
+    await telegram.send_text(CHAT, "I want to talk to a person")
+    await slack.wait_for("chat.postMessage", timeout=10)
+
+    clock.moment = datetime(2024, 3, 5, 8, 59, tzinfo=UTC)
+    await asyncio.sleep(0.3)
+    early = [call for call in slack.calls("chat.postMessage") if not _is_escalation_post(call)]
+    clock.moment = datetime(2024, 3, 5, 9, 0, tzinfo=UTC)
+    digest = await slack.wait_for(lambda call: not _is_escalation_post(call), timeout=10)
+
+    assert early == []
+    assert digest.params["text"] == (
+        "Settle digest for 2024-03-04: 0 closed, 0 plans agreed, 0 promises made, 0 kept; "
+        "1 waiting, 0 past their SLA."
+    )

@@ -69,8 +69,12 @@ class Conversation:
                 return
             action = "reachable" if reachable else "unreachable"
             reason = "customer unblocked the bot" if reachable else "customer blocked the bot"
-            await tx.audit(AuditRecord(now, "telegram", action, reason, None, customer_id))
-            for case in await tx.open_cases_of(customer_id):
+            cases = await tx.open_cases_of(customer_id)
+            # Written on each open case, so that its history shows why contact moved.
+            for case_id in [case.id for case in cases] or [None]:
+                record = AuditRecord(now, "telegram", action, reason, case_id, customer_id)
+                await tx.audit(record)
+            for case in cases:
                 if reachable and case.status in _WAITING:
                     await start_contact(
                         tx, case, now=now, actor="telegram", outreach=self._outreach

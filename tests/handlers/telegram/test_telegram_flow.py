@@ -223,6 +223,61 @@ async def test_blocked_chat_fails_the_contact_and_marks_the_channel_unreachable(
     assert view.channel.reachable is False
 
 
+async def _linked_with_a_case(runtime: Runtime, emulator: TelegramEmulator) -> None:
+    await _ingest(runtime, _payment_failed())
+    await _link(runtime, emulator)
+    await emulator.wait_for("sendMessage", chat_id=CHAT, count=2, timeout=10)
+
+
+async def _until(check: Any) -> None:
+    for _ in range(200):
+        if await check():
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError("the runtime never got there")
+
+
+async def test_a_blocked_bot_update_marks_the_chat_unreachable_and_hands_the_case_to_staff(
+    polling_runtime: Runtime, emulator: TelegramEmulator
+) -> None:
+    await _linked_with_a_case(polling_runtime, emulator)
+
+    await emulator.block_bot(CHAT)
+
+    async def blocked() -> bool:
+        view = (await polling_runtime.store.list_cases())[0]
+        return view.channel is not None and not view.channel.reachable
+
+    await _until(blocked)
+    view = (await polling_runtime.store.list_cases())[0]
+    # No other channel (no email address): the case goes to staff.
+    assert view.case.status is CaseStatus.ESCALATED
+    assert [a.reason for a in view.audit if a.action == "unreachable"] == [
+        "customer blocked the bot"
+    ]
+
+
+async def test_an_unblocked_bot_update_makes_the_chat_reachable_again(
+    polling_runtime: Runtime, emulator: TelegramEmulator
+) -> None:
+    await _linked_with_a_case(polling_runtime, emulator)
+    await emulator.block_bot(CHAT)
+
+    async def reachable(wanted: bool) -> bool:
+        view = (await polling_runtime.store.list_cases())[0]
+        return view.channel is not None and view.channel.reachable is wanted
+
+    await _until(lambda: reachable(False))
+    await emulator.unblock_bot(CHAT)
+    await _until(lambda: reachable(True))
+
+    view = (await polling_runtime.store.list_cases())[0]
+    assert [a.action for a in view.audit if a.action in {"reachable", "unreachable"}] == [
+        "unreachable",
+        "reachable",
+    ]
+
+
 async def test_webhook_mode_checks_the_secret_and_completes_the_link(
     settings: Settings, emulator: TelegramEmulator, clock: FixedClock
 ) -> None:

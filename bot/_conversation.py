@@ -71,7 +71,8 @@ class Conversation:
             reason = "customer unblocked the bot" if reachable else "customer blocked the bot"
             cases = await tx.open_cases_of(customer_id)
             # Written on each open case, so that its history shows why contact moved.
-            for case_id in [case.id for case in cases] or [None]:
+            case_ids: list[int | None] = [case.id for case in cases]
+            for case_id in case_ids or [None]:
                 record = AuditRecord(now, "telegram", action, reason, case_id, customer_id)
                 await tx.audit(record)
             for case in cases:

@@ -26,6 +26,7 @@ from bot._events import (
     parse_event,
 )
 from bot._ingest import Ingest, IngestResult, Outcome
+from bot._letters import LetterFacts, Letters
 from bot._linking import Linking
 from bot._model import (
     Case,
@@ -39,8 +40,10 @@ from bot._model import (
     EscalationReason,
     Invoice,
     InvoiceStatus,
+    Letter,
     PaymentMethod,
     Reason,
+    TranscriptLine,
     WaitingEscalation,
 )
 from bot._money import Money, currency_exponent, parse_currency, split_largest_remainder
@@ -58,6 +61,8 @@ from bot._policy import (
     profile_for,
     public_holidays,
 )
+from bot._prelegal import PreLegalRules, promote_to_pre_legal
+from bot._retention import Catalogue
 from bot._settings import Settings
 from bot._supervision import DeskReport, Recoveries, desk_report, schedule_digest
 from bot._sweep import SweepResult, sweep
@@ -79,6 +84,7 @@ __all__ = [
     "CaseStatus",
     "CaseType",
     "CaseView",
+    "Catalogue",
     "ChannelBlocked",
     "ChannelError",
     "ConfigurationError",
@@ -105,6 +111,9 @@ __all__ = [
     "InvalidInput",
     "Invoice",
     "InvoiceStatus",
+    "Letter",
+    "LetterFacts",
+    "Letters",
     "Linking",
     "Money",
     "NoContactTime",
@@ -117,6 +126,7 @@ __all__ = [
     "PaymentPlan",
     "PlanPolicy",
     "PlanTerms",
+    "PreLegalRules",
     "Profile",
     "RateLimited",
     "Reason",
@@ -131,6 +141,7 @@ __all__ = [
     "TakeOver",
     "TermsRenderer",
     "Tier",
+    "TranscriptLine",
     "Verdict",
     "View",
     "WaitingEscalation",
@@ -147,6 +158,7 @@ __all__ = [
     "parse_currency",
     "parse_event",
     "profile_for",
+    "promote_to_pre_legal",
     "public_holidays",
     "read_button",
     "schedule_digest",

@@ -40,6 +40,9 @@ class Agreement:
     id: int | None = None
     # What was owed when agreed, when staff let the customer off the rest (a write-off).
     owed: Money | None = None
+    # The retention offer it came from (its catalogue key), and the commitment it asks for.
+    source: str | None = None
+    commitment_months: int = 0
 
     @property
     def write_off(self) -> Money:

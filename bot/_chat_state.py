@@ -20,6 +20,8 @@ class Step(enum.StrEnum):
     PAID_DATE = "paid_date"
     PAID_REFERENCE = "paid_reference"
     PLAN_COUNT = "plan_count"  # how many payments, beyond the plans shown
+    OFFER = "offer"  # a pre-legal offer's terms are shown, to agree
+    PROPOSE = "propose"  # the customer types their own amount and payments
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,14 +15,16 @@ from typing import Any
 
 from bot._escalations import StaffHours, escalate
 from bot._ladder import Ladder
-from bot._model import Case, CaseStatus, Customer, EscalationReason
+from bot._model import Case, CaseStage, CaseStatus, Customer, EscalationReason
 from bot.ports import AuditRecord, Tx
 
 __all__ = [
     "EMAIL",
     "FIRST_CONTACT",
+    "PRE_LEGAL_NOTICE",
     "TELEGRAM",
     "Outreach",
+    "customer_channel",
     "fall_back",
     "queue_follow_up",
     "start_contact",
@@ -31,6 +33,8 @@ __all__ = [
 TELEGRAM = "telegram"
 EMAIL = "email"
 FIRST_CONTACT = "first_contact"
+# The message of a case entering the pre-legal stage (`bot._prelegal`).
+PRE_LEGAL_NOTICE = "pre_legal_notice"
 FOLLOW_UP_MESSAGE = "follow_up"
 
 
@@ -109,6 +113,11 @@ async def queue_follow_up(
     )
 
 
+async def customer_channel(tx: Tx, customer_id: str, outreach: Outreach) -> str | None:
+    """The channel a message to the customer goes on now: Telegram once linked, else email."""
+    return await _channel(tx, customer_id, await tx.get_customer(customer_id), outreach)
+
+
 async def _channel(
     tx: Tx, customer_id: str, customer: Customer | None, outreach: Outreach
 ) -> str | None:
@@ -124,7 +133,9 @@ async def _queue_first(
     tx: Tx, case: Case, channel: str, customer: Customer | None, *, now: datetime
 ) -> None:
     params = await first_contact_params(tx, case)
-    key = f"case:{case.id}:{FIRST_CONTACT}"
+    # A case handed over before the customer could be reached opens with the stage's notice.
+    template = PRE_LEGAL_NOTICE if case.stage is CaseStage.PRE_LEGAL else FIRST_CONTACT
+    key = f"case:{case.id}:{template}"
     if channel == EMAIL:
         params = _for_email(params, customer)
         key = f"{key}:{EMAIL}"
@@ -136,7 +147,7 @@ async def _queue_first(
         customer_id=case.customer_id,
         case_id=case.id,
         channel=channel,
-        template=FIRST_CONTACT,
+        template=template,
         params=params,
         due_at=now,
         dedupe_key=key,

@@ -8,7 +8,7 @@ from datetime import datetime
 from bot._callbacks import queue_billing_event
 from bot._contact import EMAIL, TELEGRAM, Outreach, fall_back, start_contact
 from bot._ladder import CASE
-from bot._model import CaseStatus
+from bot._model import CaseStatus, TranscriptLine
 from bot.ports import AuditRecord, Clock, Store, Tx
 
 __all__ = ["Conversation", "opt_out"]
@@ -82,6 +82,26 @@ class Conversation:
                     )
                 elif not reachable:
                     await fall_back(tx, case, now=now, actor="telegram", outreach=self._outreach)
+
+    async def note(
+        self, chat_id: str, *lines: tuple[str, str], case_id: int | None = None
+    ) -> None:
+        """Keep messages of the chat, each ("in" or "out", text), in the customer's transcript."""
+        now = self._clock.now()
+        async with self._store.transaction() as tx:
+            customer_id = await tx.customer_of_chat(TELEGRAM, chat_id)
+            if customer_id is None:
+                return
+            if case_id is None:
+                state = await tx.get_chat_state(TELEGRAM, chat_id)
+                case_id = state.case_id if state else None
+            for direction, text in lines:
+                line = TranscriptLine(now, TELEGRAM, direction, text[:_LONGEST], case_id)
+                await tx.add_transcript(customer_id, line)
+
+
+# Telegram's longest message; a transcript line keeps no more.
+_LONGEST = 4096
 
 
 async def opt_out(tx: Tx, customer_id: str, *, now: datetime) -> None:

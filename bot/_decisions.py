@@ -55,6 +55,8 @@ class Ruling(enum.StrEnum):
     NO_TIER = "no tier"  # the clicker is in no authority tier
     ABOVE_TIER = "above tier"  # the terms need a higher tier than the clicker's
     UNKNOWN = "unknown"  # no such escalation
+    TOO_EARLY = "before the deadline"  # a hand-off to legal before the letter's deadline
+    SETTLED = "settled since"  # a hand-off, though an agreement came after the letter
 
 
 @dataclass(frozen=True, slots=True)

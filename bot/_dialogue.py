@@ -26,13 +26,15 @@ from bot._conversation import opt_out
 from bot._decisions import report_answer
 from bot._errors import InvalidInput
 from bot._escalations import escalate
-from bot._model import Case, CaseStatus, CaseType, Customer, EscalationReason
+from bot._model import Case, CaseStage, CaseStatus, CaseType, Customer, EscalationReason
 from bot._money import Money, currency_exponent
+from bot._offer_turn import agree_offer, pick_offer, propose, proposed, show_offers
 from bot._offers import MAX_INSTALMENTS, Offer
 from bot._plan_policy import PlanPolicy
 from bot._plans import Instalment, PaymentPlan, build_plan
 from bot._policy import profile_for
 from bot._respite import PAID, pause_for_advice
+from bot._retention import Catalogue
 from bot._settings import Settings
 from bot._views import Intent, Screen, TermsRenderer, View, read_button
 from bot.ports import AuditRecord, Clock, Store, Tx
@@ -42,6 +44,8 @@ __all__ = ["Dialogue"]
 logger = logging.getLogger(__name__)
 
 PAUSE_AFTER_PAID = timedelta(days=3)
+# The outbox template of an agreement's PDF copy, sent in the chat.
+AGREEMENT_COPY = "agreement_copy"
 PROMISE_CHOICES = ("3d", "7d", "eom")
 
 
@@ -57,6 +61,7 @@ class Dialogue:
         terms: TermsRenderer,
         *,
         languages: tuple[str, ...] = ("en",),
+        catalogue: Catalogue | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -64,6 +69,7 @@ class Dialogue:
         self._policy = policy
         self._terms = terms
         self._languages = languages
+        self._catalogue = catalogue or Catalogue.default()
 
     async def menu(self, chat_id: str) -> View:
         """The menu of the customer's open case (or why there is none)."""
@@ -219,6 +225,8 @@ class _Turn:
             )
             version = await self._step(Step.MENU)
             return View(Screen.PLAN_AGREED, version, case=self.case, agreement=agreement)
+        if arg == "offer":
+            return await agree_offer(self, locale)
         if arg == "promise" and self.state.step is Step.PROMISE and self.case is not None:
             promise = _promise_item(self.case, self.state.data)
             agreement = await self._accept(
@@ -236,11 +244,14 @@ class _Turn:
         locale: str,
         *,
         owed: Money | None = None,
+        offer: Offer | None = None,
     ) -> Agreement:
         assert self.case is not None
-        text, terms_version = self.d._terms(kind, total, items, locale)
+        text, terms_version = self.d._terms(kind, total, items, locale, offer=offer)
         agreement = Agreement(
             owed=owed if owed is not None and owed != total else None,
+            source=offer.source or None if offer else None,
+            commitment_months=offer.commitment_months if offer else 0,
             case_id=self.case.id,
             customer_id=self.customer.id,
             kind=kind,
@@ -266,6 +277,17 @@ class _Turn:
             )
         )
         stored = replace(agreement, id=agreement_id)
+        if self.case.stage is CaseStage.PRE_LEGAL:
+            # A copy of what was agreed, as a PDF in the chat (the pre-legal stage's evidence).
+            await self.tx.enqueue(
+                customer_id=self.customer.id,
+                case_id=self.case.id,
+                channel=TELEGRAM,
+                template=AGREEMENT_COPY,
+                params={"agreement": agreement_id, "locale": locale},
+                due_at=self.now,
+                dedupe_key=f"agreement:{agreement_id}:copy",
+            )
         await queue_billing_event(
             self.tx,
             kind=f"{kind}_agreed",
@@ -277,6 +299,13 @@ class _Turn:
         )
         logger.info("agreement=%d case=%d kind=%s", agreement_id, self.case.id, kind)
         return stored
+
+    async def _accept_offer(self, offer: Offer, locale: str) -> Agreement:
+        """An offer agreed: its payments, what it lets off and the commitment it asks for."""
+        items = offer.plan().instalments
+        return await self._accept(
+            AgreementKind.PLAN, offer.total, items, locale, owed=offer.owed, offer=offer
+        )
 
     async def _agreed(self) -> View | None:
         """The agreement already in force on the case, if any: a second one is never made."""
@@ -367,10 +396,7 @@ class _Turn:
             )
             await report_answer(self.tx, escalation, accepted=False, now=self.now, agreement=None)
             return View(Screen.OFFER_DECLINED, await self._step(Step.MENU), case=case)
-        items = offer.plan().instalments
-        agreement = await self._accept(
-            AgreementKind.PLAN, offer.total, items, locale, owed=offer.owed
-        )
+        agreement = await self._accept_offer(offer, locale)
         await report_answer(
             self.tx, escalation, accepted=True, now=self.now, agreement=agreement.id
         )
@@ -547,6 +573,10 @@ class _Turn:
             return await self._ask_reference(day) if day else await self._misunderstood()
         if self.state.step is Step.PAID_REFERENCE and intent is None and self.case is not None:
             return await self._note_paid(text)
+        if self.state.step is Step.PROPOSE and intent not in _ESCALATING:
+            answer = await proposed(self, text)
+            if answer is not None:
+                return answer
         if self.state.step is Step.PLAN_COUNT and intent not in _ESCALATING:
             count = _typed_count(text)
             if count is not None:
@@ -609,6 +639,8 @@ _ENTRIES = frozenset(
         "advice",
         "adviser",
         "offer",  # staff's offer arrives whatever the chat was doing
+        "offers",
+        "propose",
     }
 )
 # Longer plans offered as buttons once the customer says the ones shown are too short.
@@ -633,6 +665,9 @@ _TAPS: dict[str, Callable[[_Turn, str, str], Any]] = {
     "more": _Turn._more,
     "count": _Turn._count,
     "offer": _Turn._offer,
+    "offers": show_offers,
+    "pick": pick_offer,
+    "propose": propose,
 }
 
 _INTENTS: dict[Intent, Callable[[_Turn, str, str], Any]] = {

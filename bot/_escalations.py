@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 SLACK = "slack"
 POST = "escalation"
 SLA_ALERT = "sla_alert"
+# Escalations that tell staff of a stage and wait for a decision on it, not on a request.
+_NOTICES = frozenset({EscalationReason.PRE_LEGAL})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,17 +73,25 @@ async def escalate(
     request: str | None = None,
     detail: dict[str, Any] | None = None,
     proposal: Offer | None = None,
+    pause: bool = True,
+    alert: bool = True,
 ) -> Escalation:
     """Hand the case to staff; a case already waiting for staff keeps its escalation.
 
     The case's status becomes escalated (automated pressure stops), the audit says
     why, and the post for staff is queued. A `proposal` is the customer's own terms,
-    which staff approve, reject or counter.
+    which staff approve, reject or counter. With `pause` False the case goes on as it
+    was: staff are asked for a decision the bot's work does not wait for; with `alert`
+    False no alert is raised at its deadline. A stage's notice waiting for staff (the
+    pre-legal stage's) stands beside a new escalation for another reason.
     """
-    await tx.update_case(case.id, status=CaseStatus.ESCALATED)
-    await tx.cancel_queued_on_case(case.id, channel=CASE)  # the follow-ups stop now
+    if pause:
+        await tx.update_case(case.id, status=CaseStatus.ESCALATED)
+        await tx.cancel_queued_on_case(case.id, channel=CASE)  # the follow-ups stop now
     await tx.audit(AuditRecord(now, actor, "escalated", why, case.id, case.customer_id, detail))
     waiting = await tx.open_escalation_of(case.id)
+    if waiting is not None and waiting.reason in _NOTICES and waiting.reason is not reason:
+        waiting = None
     if waiting is not None:
         if proposal is not None and proposal != waiting.proposal:
             # The customer's terms join the escalation staff already have; its post shows them.
@@ -115,15 +125,19 @@ async def escalate(
         due_at=now,
         dedupe_key=f"escalation:{escalation.id}:post",
     )
-    # The alert when it still waits at its deadline; cancelled if the case moves on first.
-    await tx.enqueue(
-        customer_id=case.customer_id,
-        case_id=case.id,
-        channel=SLACK,
-        template=SLA_ALERT,
-        params={"escalation": escalation.id, "while": [CaseStatus.ESCALATED.value]},
-        due_at=escalation.due_by,
-        dedupe_key=f"escalation:{escalation.id}:sla",
-    )
+    if alert:
+        # The alert when it still waits at its deadline; cancelled if the case moves on first.
+        params: dict[str, Any] = {"escalation": escalation.id}
+        if pause:
+            params["while"] = [CaseStatus.ESCALATED.value]
+        await tx.enqueue(
+            customer_id=case.customer_id,
+            case_id=case.id,
+            channel=SLACK,
+            template=SLA_ALERT,
+            params=params,
+            due_at=escalation.due_by,
+            dedupe_key=f"escalation:{escalation.id}:sla",
+        )
     logger.info("case=%d escalated reason=%s escalation=%d", case.id, reason, escalation.id)
     return escalation

@@ -145,6 +145,7 @@ class EventType(enum.StrEnum):
     PAYMENT_RECEIVED = "payment_received"
     PAYMENT_REVERSED = "payment_reversed"
     CUSTOMER_UPDATED = "customer_updated"
+    COLLECTION_STAGE_CHANGED = "collection_stage_changed"
 
 
 class _Part(BaseModel):
@@ -209,6 +210,8 @@ class BillingEvent(_Part):
     invoice: EventInvoice | None = None
     payment_method: EventPaymentMethod | None = None
     payment: EventPayment | None = None
+    # collection_stage_changed: the stage billing hands the customer's debt to.
+    stage: Literal["pre-legal"] | None = None
 
     def invoice_amounts(self) -> tuple[Money, Money] | None:
         """The invoice's amount and amount due, checked against its currency."""
@@ -260,6 +263,7 @@ _REQUIRED: dict[EventType, tuple[str, ...]] = {
     EventType.PAYMENT_RECEIVED: ("payment",),
     EventType.PAYMENT_REVERSED: ("payment", "payment.amount", "payment.currency"),
     EventType.CUSTOMER_UPDATED: ("customer",),
+    EventType.COLLECTION_STAGE_CHANGED: ("customer", "stage"),
 }
 
 

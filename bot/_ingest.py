@@ -31,6 +31,7 @@ from bot._model import (
     Reason,
 )
 from bot._money import Money
+from bot._prelegal import enter_pre_legal, open_pre_legal
 from bot._respite import set_breathing_space
 from bot._settings import Settings
 from bot._triage import judge
@@ -366,6 +367,44 @@ class _Apply:
         if payment is None or payment.invoice_id is None:
             return None
         return await self.tx.get_invoice(payment.invoice_id)
+
+    async def _on_collection_stage_changed(self, customer_id: str) -> None:
+        """Billing hands the customer's debt to pre-legal: the open cases move, or, with an
+        unpaid invoice and no case, one opens there."""
+        invoice = await self._invoice(customer_id, InvoiceStatus.OVERDUE)
+        why = f"billing event {self.event.id}"
+        settings, rules = self.settings, self.settings.pre_legal
+        cases = await self.tx.open_cases_of(customer_id)
+        for case in cases:
+            if invoice is not None and invoice.id not in case.invoice_ids:
+                await self.tx.attach_invoice(case.id, invoice.id)
+            if await enter_pre_legal(
+                self.tx,
+                case,
+                now=self.now,
+                actor=self.actor,
+                why=why,
+                outreach=settings.outreach,
+                rules=rules,
+            ):
+                self.result.updated.append(case.id)
+        if cases:
+            self.result.outcome = Outcome.APPLIED if self.result.updated else Outcome.NOTED
+            return
+        if invoice is None or invoice.amount_due.minor == 0:
+            self.result.outcome = Outcome.NOTED
+            return
+        case = await open_pre_legal(
+            self.tx,
+            customer_id=customer_id,
+            invoice=invoice,
+            now=self.now,
+            actor=self.actor,
+            why=why,
+            outreach=settings.outreach,
+            rules=rules,
+        )
+        self.result.opened.append(case.id)
 
     async def _on_invoice_issued(self, customer_id: str) -> None:
         await self._invoice(customer_id)

@@ -22,8 +22,10 @@ __all__ = [
     "EscalationReason",
     "Invoice",
     "InvoiceStatus",
+    "Letter",
     "PaymentMethod",
     "Reason",
+    "TranscriptLine",
     "WaitingEscalation",
 ]
 
@@ -167,6 +169,7 @@ class Case:
     # A pause of contact: until when, and why ("paid" or "debt advice").
     paused_until: datetime | None = None
     paused_for: str | None = None
+    stage_at: datetime | None = None  # when the case entered its stage, if it changed
 
     @property
     def is_open(self) -> bool:
@@ -217,6 +220,8 @@ class EscalationReason(enum.StrEnum):
     PAYMENT_NOT_SEEN = "payment not seen"
     SMALL_PAYMENT = "token payment"  # a small payment now, terms reviewed (COMPLIANCE 13)
     PLAN_REQUEST = "plan request"  # a plan beyond the bot's authority (Escalation.proposal)
+    PRE_LEGAL = "pre-legal"  # the case entered the stage: staff may enable the final letter
+    LEGAL_HANDOFF = "legal hand-off"  # the letter's deadline passed: a person confirms
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,3 +271,28 @@ class WaitingEscalation:
 
     def past_sla(self, now: datetime) -> bool:
         return now >= self.escalation.due_by
+
+
+@dataclass(frozen=True, slots=True)
+class Letter:
+    """A letter as sent: immutable, with the SHA-256 of its PDF."""
+
+    id: int
+    case_id: int
+    customer_id: str
+    language: str
+    deadline: date
+    sha256: str
+    enabled_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptLine:
+    """One message of a conversation, as it was written: in from the customer, or out."""
+
+    at: datetime
+    channel: str
+    direction: str  # "in" or "out"
+    text: str
+    case_id: int | None = None

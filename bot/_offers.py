@@ -33,12 +33,18 @@ class OfferState(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Offer:
-    """Pay `total` of `owed` in `count` monthly payments, the first on `first_due`."""
+    """Pay `total` of `owed` in `count` monthly payments, the first on `first_due`.
+
+    An offer from the retention catalogue names itself (`source`) and may ask for a new
+    commitment period of `commitment_months` in return.
+    """
 
     owed: Money
     total: Money
     count: int
     first_due: date
+    commitment_months: int = 0
+    source: str = ""
 
     def __post_init__(self) -> None:
         if self.total.currency != self.owed.currency:
@@ -50,6 +56,8 @@ class Offer:
             raise InvalidInput("instalments", f"a whole number from 1 to {MAX_INSTALMENTS}")
         if self.total.minor < self.count:
             raise InvalidInput("instalments", f"too many to split {self.total} into")
+        if not 0 <= self.commitment_months <= MAX_INSTALMENTS:
+            raise InvalidInput("commitment_months", f"from 0 to {MAX_INSTALMENTS} months")
 
     @property
     def write_off(self) -> Money:
@@ -66,13 +74,18 @@ class Offer:
         return build_plan(self.total, self.count, self.first_due)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "currency": self.total.currency,
             "owed_minor": self.owed.minor,
             "total_minor": self.total.minor,
             "count": self.count,
             "first_due": self.first_due.isoformat(),
         }
+        if self.commitment_months:
+            data["commitment_months"] = self.commitment_months
+        if self.source:
+            data["source"] = self.source
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Offer:
@@ -82,4 +95,6 @@ class Offer:
             total=Money(int(data["total_minor"]), currency),
             count=int(data["count"]),
             first_due=date.fromisoformat(str(data["first_due"])),
+            commitment_months=int(data.get("commitment_months", 0)),
+            source=str(data.get("source", "")),
         )

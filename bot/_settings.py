@@ -19,6 +19,7 @@ from bot._money import Money, parse_currency
 
 if TYPE_CHECKING:
     from bot._contact import Outreach
+    from bot._prelegal import PreLegalRules
 
 __all__ = ["Settings"]
 
@@ -150,6 +151,20 @@ class Settings(BaseSettings):
     # neither set: no digest.
     slack_digest_channel: str | None = None
     slack_digest_time: time = time(9, 0)
+    # The pre-legal stage. A case enters when its oldest unpaid invoice is this many days
+    # overdue and the follow-ups got no answer, or when this many of its agreements broke
+    # (0 turns a rule off); a retention offer follows the notice this many days later.
+    pre_legal_days_overdue: int = Field(default=60, ge=0)
+    pre_legal_broken_agreements: int = Field(default=2, ge=0)
+    pre_legal_offer_after_days: int = Field(default=3, ge=0)
+    # The stage's offer catalogue (see examples/offers.toml); unset: the built-in one.
+    offers_file: Path | None = None
+    # Days a final warning letter gives the customer to settle before a person may hand
+    # the case to legal; the folder case files for lawyers are written to, and a URL that
+    # receives each as JSON too (signed like the billing callbacks).
+    letter_deadline_days: int = Field(default=14, ge=7, le=90)
+    legal_export_dir: Path = Path("legal-handoffs")
+    legal_webhook_url: str | None = None
     # Who in Slack may agree what: authority tiers (see examples/authority.toml). Unset:
     # everyone is in one tier, `staff`, up to 12 instalments and no discount.
     authority_file: Path | None = None
@@ -286,6 +301,17 @@ class Settings(BaseSettings):
             sla=timedelta(hours=self.escalation_sla_hours), zone=self.staff_timezone
         )
         return Outreach(Ladder.load(self.follow_up_file), email=self.email_enabled, hours=hours)
+
+    @property
+    def pre_legal(self) -> PreLegalRules:
+        """When cases enter the pre-legal stage by themselves."""
+        from bot._prelegal import PreLegalRules
+
+        return PreLegalRules(
+            days_overdue=self.pre_legal_days_overdue,
+            broken_agreements=self.pre_legal_broken_agreements,
+            offer_after_days=self.pre_legal_offer_after_days,
+        )
 
     @property
     def email_enabled(self) -> bool:

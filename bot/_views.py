@@ -7,13 +7,14 @@ version so that a tap on an old message is recognised.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from bot._agreements import Agreement, AgreementKind
 from bot._model import Case
 from bot._money import Money
+from bot._offers import Offer
 from bot._plans import Instalment, PaymentPlan
 
 __all__ = ["Intent", "Screen", "TermsRenderer", "View", "button_data", "read_button"]
@@ -63,6 +64,9 @@ class Screen(enum.StrEnum):
     PLAN_COUNT = "plan_count"
     PLAN_REQUESTED = "plan_requested"
     OFFER_DECLINED = "offer_declined"
+    OFFERS = "offers"  # the pre-legal stage's offers the customer qualifies for
+    OFFER_TERMS = "offer_terms"  # one offer's terms, to agree
+    PROPOSE = "propose"  # the customer names their own amount and payments
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +92,24 @@ class View:
     # Longer plans to choose from (counts of payments), and the most one may ask for.
     counts: tuple[int, ...] = ()
     most: int = 0
+    # The pre-legal stage's offers to choose from, and the one whose terms are shown.
+    offers: tuple[Offer, ...] = ()
+    offer: Offer | None = None
 
 
-# Renders an agreement's terms in a language: (text, terms version).
-TermsRenderer = Callable[[AgreementKind, Money, tuple[Instalment, ...], str], tuple[str, str]]
+class TermsRenderer(Protocol):
+    """Renders an agreement's terms in a language: (text, terms version). An `offer` adds
+    what it lets off and the commitment it asks for."""
+
+    def __call__(
+        self,
+        kind: AgreementKind,
+        total: Money,
+        items: tuple[Instalment, ...],
+        locale: str,
+        *,
+        offer: Offer | None = None,
+    ) -> tuple[str, str]: ...
 
 
 def button_data(action: str, version: int, arg: str = "") -> str:

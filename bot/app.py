@@ -24,6 +24,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot import (
+    Agreement,
+    Catalogue,
     ConfigurationError,
     Conversation,
     Dialogue,
@@ -34,14 +36,16 @@ from bot import (
     Settings,
     SystemClock,
     TakeOver,
+    promote_to_pre_legal,
     schedule_digest,
     sweep,
     watch_agreements,
 )
+from bot._documents import Documents
 from bot._metrics import Metrics
 from bot._steps import CaseSteps
 from bot.ports import Clock, Sender, Store
-from handlers.billing import BillingCallbackSender, billing_routes
+from handlers.billing import BillingCallbackSender, CaseFileSender, billing_routes
 from handlers.email import EmailSender, optout_routes
 from handlers.slack import (
     SlackPoster,
@@ -61,7 +65,12 @@ from handlers.telegram import (
     build_application,
     telegram_endpoint,
 )
-from messages import catalogue_languages, load_catalogues, render_terms
+from messages import (
+    catalogue_languages,
+    load_catalogues,
+    render_agreement_copy,
+    render_terms,
+)
 from storage import create_store
 
 __all__ = ["Runtime", "create_app"]
@@ -80,6 +89,7 @@ class Runtime:
     ingest: Ingest
     linking: Linking
     conversation: Conversation
+    catalogue: Catalogue = field(default_factory=Catalogue.default)
     telegram: TelegramApp | None = None
     slack: AsyncApp | None = None
     polling: bool = False
@@ -115,6 +125,7 @@ class Runtime:
             ingest=Ingest(store, clock, settings),
             linking=Linking(store, clock, settings),
             conversation=Conversation(store, clock, settings.outreach),
+            catalogue=Catalogue.load(settings.offers_file),
             polling=polling,
             socket_mode=socket_mode,
         )
@@ -122,7 +133,15 @@ class Runtime:
             runtime.telegram = build_application(settings, polling=polling)
             policy = PlanPolicy.load(settings.plan_policy_file)
             languages = tuple(sorted(catalogue_languages()))
-            dialogue = Dialogue(store, clock, settings, policy, render_terms, languages=languages)
+            dialogue = Dialogue(
+                store,
+                clock,
+                settings,
+                policy,
+                render_terms,
+                languages=languages,
+                catalogue=runtime.catalogue,
+            )
             links = ActionLinks(runtime.linking, settings)
             handlers = ChatHandlers(
                 runtime.linking,
@@ -134,7 +153,15 @@ class Runtime:
             )
             handlers.install(runtime.telegram)
         runtime._add_callbacks()
-        runtime._senders.append(CaseSteps(store, clock, settings.outreach))
+        runtime._senders.append(
+            CaseSteps(
+                store,
+                clock,
+                settings.outreach,
+                catalogue=runtime.catalogue,
+                default_timezone=settings.default_timezone,
+            )
+        )
         if settings.email_enabled:
             runtime._senders.append(EmailSender(store, clock, settings))
         if settings.slack_bot_token is not None:
@@ -218,6 +245,9 @@ class Runtime:
             raise ConfigurationError(msg)
         self._http = httpx.AsyncClient(timeout=10.0)
         self._senders.append(BillingCallbackSender(url, secret.get_secret_value(), self._http))
+        if self.settings.legal_webhook_url:
+            legal = self.settings.legal_webhook_url
+            self._senders.append(CaseFileSender(legal, secret.get_secret_value(), self._http))
 
     async def _triage(self) -> None:
         today = self.clock.now().date()
@@ -225,6 +255,7 @@ class Runtime:
 
     async def _watch(self) -> None:
         await watch_agreements(self.store, self.clock, self.settings)
+        await promote_to_pre_legal(self.store, self.clock, self.settings)
         if self.slack is not None and (channel := self.settings.digest_channel):
             zone = ZoneInfo(self.settings.staff_timezone)
             at = self.settings.slack_digest_time
@@ -293,7 +324,16 @@ class Runtime:
                 self.settings.telegram_webhook_url,
                 secret_token=secret.get_secret_value() if secret else None,
             )
-        self._senders.append(TelegramSender(application.bot, self.linking, self.settings))
+        documents = Documents(self.store, copy=_copy)
+        self._senders.append(
+            TelegramSender(
+                application.bot,
+                self.linking,
+                self.settings,
+                documents=documents,
+                transcript=self.conversation,
+            )
+        )
         logger.info("telegram started bot=%s polling=%s", application.bot.username, self.polling)
 
     async def stop(self) -> None:
@@ -350,3 +390,7 @@ def create_app(runtime: Runtime) -> Starlette:
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime
     return app
+
+
+def _copy(agreement: Agreement, locale: str) -> bytes:
+    return render_agreement_copy(agreement, locale=locale)

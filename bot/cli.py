@@ -192,6 +192,12 @@ def migrate() -> None:
     default=None,
     help="Show a progress bar (default: only on a terminal).",
 )
+@click.option(
+    "--collection-list",
+    is_flag=True,
+    help="FILE is a collection centre's CSV list of debts to hand to the pre-legal stage: "
+    "customer_id, amount_owed, currency, days_overdue (and reference, name, phone, ...).",
+)
 def import_(
     file: Path,
     mapping: Path | None,
@@ -201,12 +207,17 @@ def import_(
     currency: str | None,
     as_of: Any,
     progress: bool | None,
+    collection_list: bool,
 ) -> None:
-    """Import invoices from a CSV or JSON Lines billing export, then triage the book."""
+    """Import invoices from a CSV or JSON Lines billing export, then triage the book;
+    or, with --collection-list, hand a list of debts to the pre-legal stage."""
     from handlers.billing import Mapping, import_file
 
     overrides = dict(_pair(pair) for pair in pairs)
     day: date | None = as_of.date() if as_of else None
+    if collection_list:
+        _import_collection(file, overrides, day)
+        return
 
     async def work(settings: Settings, store: Store) -> Any:
         rules = Mapping.load(mapping, overrides=overrides)
@@ -229,6 +240,26 @@ def import_(
         click.echo(f"... and {summary.failed - len(summary.errors)} more failed rows", err=True)
     click.echo(_import_line(summary))
     if summary.failed:
+        sys.exit(1)
+
+
+def _import_collection(file: Path, columns: dict[str, str], day: date | None) -> None:
+    from bot import Ingest
+    from handlers.billing import import_collection_list
+
+    async def work(settings: Settings, store: Store) -> Any:
+        clock = SystemClock()
+        ingest = Ingest(store, clock, settings)
+        return await import_collection_list(ingest, clock, file, columns=columns, as_of=day)
+
+    summary = _run(work)
+    for line, message in summary.errors:
+        click.echo(f"{file.name}:{line}: {message}", err=True)
+    click.echo(
+        f"{_count(summary.rows, 'row')}: {summary.moved} handed to pre-legal, "
+        f"{summary.unchanged} unchanged, {len(summary.errors)} failed"
+    )
+    if summary.errors:
         sys.exit(1)
 
 
@@ -311,6 +342,23 @@ def case(case_id: int, as_json: bool) -> None:
     click.echo(
         json.dumps(case_rows([view], full=True)[0], indent=2) if as_json else case_detail(view)
     )
+
+
+@main.command(name="case-file")
+@click.argument("case_id", type=int)
+def case_file(case_id: int) -> None:
+    """Write a case's file for lawyers (JSON and PDF) to SETTLE_LEGAL_EXPORT_DIR again."""
+    from bot import Authority
+    from bot._handoff import Handoff
+    from messages import load_catalogues, render_case_file
+
+    async def work(settings: Settings, store: Store) -> Path:
+        load_catalogues()
+        authority = Authority.load(settings.authority_file)
+        handoff = Handoff(store, SystemClock(), settings, authority, render=render_case_file)
+        return await handoff.write_case_file(case_id, by="operator")
+
+    click.echo(f"case file written to {_run(work, existing=True)}")
 
 
 @main.command()

@@ -16,6 +16,7 @@ from bot._agreements import Agreement
 from bot._chat_state import ChatState
 from bot._model import (
     Case,
+    CaseStage,
     CaseStatus,
     CaseType,
     Contact,
@@ -24,8 +25,10 @@ from bot._model import (
     Escalation,
     EscalationReason,
     Invoice,
+    Letter,
     PaymentMethod,
     Reason,
+    TranscriptLine,
     WaitingEscalation,
 )
 from bot._money import Money
@@ -215,7 +218,11 @@ class Tx(Protocol):
         reason: Reason | None = None,
         why: dict[str, Any] | None = None,
         closed_at: datetime | None = None,
-    ) -> None: ...
+        stage: CaseStage | None = None,
+        stage_at: datetime | None = None,
+    ) -> None:
+        """Change what is given; `closed_at` closes the case (stage closed unless `stage`)."""
+        ...
 
     async def reopen_case(self, case_id: int, *, status: CaseStatus) -> None:
         """Open a closed case again, in the pre-collection stage, with `status`."""
@@ -269,11 +276,17 @@ class Tx(Protocol):
 
     async def save_chat_state(self, state: ChatState) -> None: ...
 
+    async def customer_since(self, customer_id: str) -> date | None:
+        """The issue date of the customer's first invoice: how long they have been one."""
+        ...
+
     async def insert_agreement(self, agreement: Agreement) -> int:
         """Store an accepted plan or promise with its schedule; its id."""
         ...
 
     async def agreements_of(self, case_id: int) -> list[Agreement]: ...
+
+    async def get_agreement(self, agreement_id: int) -> Agreement | None: ...
 
     async def live_agreements(self) -> list[Agreement]:
         """Agreements with a payment neither made nor missed yet, whatever their case."""
@@ -360,6 +373,37 @@ class Tx(Protocol):
 
     async def send_up(self, escalation_id: int, *, tier: str) -> bool:
         """Mark an open escalation as needing `tier`; False once decided."""
+        ...
+
+    async def escalations_of(self, case_id: int) -> list[Escalation]:
+        """Every escalation of the case, oldest first."""
+        ...
+
+    async def insert_letter(
+        self,
+        *,
+        case_id: int,
+        customer_id: str,
+        language: str,
+        deadline: date,
+        sha256: str,
+        pdf: bytes,
+        enabled_by: str,
+        created_at: datetime,
+    ) -> Letter: ...
+
+    async def get_letter(self, letter_id: int) -> tuple[Letter, bytes] | None:
+        """A letter and its PDF."""
+        ...
+
+    async def letters_of(self, case_id: int) -> list[Letter]: ...
+
+    async def add_transcript(self, customer_id: str, line: TranscriptLine) -> None:
+        """Keep one message of the conversation, for the customer's record and case files."""
+        ...
+
+    async def transcript_of(self, customer_id: str) -> list[TranscriptLine]:
+        """The customer's conversation, oldest first."""
         ...
 
     async def assign_escalation(self, escalation_id: int, *, to: str) -> bool:

@@ -12,11 +12,17 @@ from messages._desk import (
     SEND_UP,
     above_tier,
     counter_modal,
+    handed_over_text,
+    letter_sent_text,
     no_tier,
     note_text,
     offer_answered_text,
     sent_up_text,
+    settled_since,
+    too_early,
+    unknown_escalation,
 )
+from messages._dossier import render_case_file
 from messages._email import (
     EmailText,
     email_from_rendered,
@@ -28,9 +34,25 @@ from messages._email import (
 from messages._format import format_date, format_datetime, format_money
 from messages._intents import intent_of
 from messages._layout import Action, Button, Rendered
-from messages._lint import FORBIDDEN_PHRASES, forbidden_phrases
+from messages._letter import render_agreement_copy, render_letter
+from messages._lint import (
+    FORBIDDEN_PHRASES,
+    LEGAL_PHRASES,
+    PRESSURE_PHRASES,
+    forbidden_phrases,
+    pressure_phrases,
+)
 from messages._locale import current_locale, normalize_locale, resolve_locale, use_locale
 from messages._optout import optout_ask_page, optout_done_page, optout_gone_page
+from messages._prelegal import (
+    OFFERS_ACTION,
+    agreement_copy_caption,
+    letter_caption,
+    letter_email,
+    offer_label,
+    pre_legal_notice,
+    retention_offer,
+)
 from messages._replies import (
     apology,
     hello_unlinked,
@@ -73,6 +95,9 @@ __all__ = [
     "ESCALATION_ACTIONS",
     "FORBIDDEN_PHRASES",
     "HOME_REFRESH",
+    "LEGAL_PHRASES",
+    "OFFERS_ACTION",
+    "PRESSURE_PHRASES",
     "SEND_UP",
     "STOP_WORDS",
     "TERMS_VERSION",
@@ -82,6 +107,7 @@ __all__ = [
     "Rendered",
     "above_tier",
     "agreement_broken",
+    "agreement_copy_caption",
     "agreement_reminder",
     "already_decided",
     "apology",
@@ -104,11 +130,15 @@ __all__ = [
     "format_date",
     "format_datetime",
     "format_money",
+    "handed_over_text",
     "hello_unlinked",
     "home_view",
     "intent_of",
     "is_stop_word",
     "kept_internal",
+    "letter_caption",
+    "letter_email",
+    "letter_sent_text",
     "load_catalogues",
     "mask_email",
     "mask_phone",
@@ -121,18 +151,26 @@ __all__ = [
     "note_text",
     "nothing_due",
     "offer_answered_text",
+    "offer_label",
     "offer_terms",
     "optout_ask_page",
     "optout_done_page",
     "optout_gone_page",
     "person_requested",
+    "pre_legal_notice",
+    "pressure_phrases",
+    "render_agreement_copy",
+    "render_case_file",
+    "render_letter",
     "render_terms",
     "render_view",
     "rendered_from_params",
     "rendered_to_params",
     "resolve_locale",
+    "retention_offer",
     "sent_up_text",
     "settle_help",
+    "settled_since",
     "sla_alert_text",
     "staff_declined",
     "staff_joined",
@@ -143,6 +181,8 @@ __all__ = [
     "stopped",
     "taken_over_text",
     "token_invalid",
+    "too_early",
+    "unknown_escalation",
     "use_locale",
     "welcome_linked",
 ]

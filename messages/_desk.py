@@ -13,10 +13,15 @@ __all__ = [
     "SEND_UP",
     "above_tier",
     "counter_modal",
+    "handed_over_text",
+    "letter_sent_text",
     "no_tier",
     "note_text",
     "offer_answered_text",
     "sent_up_text",
+    "settled_since",
+    "too_early",
+    "unknown_escalation",
 ]
 
 Block = dict[str, Any]
@@ -169,3 +174,41 @@ def _input(
 
 def _section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def too_early(escalation: Escalation) -> str:
+    """A hand-off clicked before the letter's deadline passed (COMPLIANCE rule 17)."""
+    return (
+        f"Escalation {escalation.id}: the letter's deadline has not passed yet, so the case "
+        "cannot go to legal. Settle asks again when it has."
+    )
+
+
+def settled_since(escalation: Escalation) -> str:
+    """A hand-off clicked though the customer agreed a way to settle after the letter."""
+    return (
+        f"Escalation {escalation.id}: the customer agreed a way to settle after the letter, "
+        "so the case stays with us."
+    )
+
+
+def letter_sent_text(escalation: Escalation, user: str) -> str:
+    """Said in the thread once staff enabled the letter."""
+    return (
+        f"<@{user}> enabled the final warning letter for case {escalation.case_id}. It goes to "
+        "the customer in the chat and by email, within the contact rules; when its deadline "
+        "passes with nothing agreed, Settle asks here to confirm the hand-off to legal."
+    )
+
+
+def handed_over_text(escalation: Escalation, user: str, folder: str) -> str:
+    """Said in the thread once a person confirmed the hand-off."""
+    return (
+        f"<@{user}> handed case {escalation.case_id} over to legal. All contact with the "
+        f"customer has stopped; the case file is in {folder}."
+    )
+
+
+def unknown_escalation() -> str:
+    """A click naming no escalation this button belongs to (a stale or crafted payload)."""
+    return "That button belongs to no escalation Settle knows of; nothing was done."

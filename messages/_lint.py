@@ -1,7 +1,8 @@
-"""Phrases no pre-collection template may contain (COMPLIANCE rules 14 and 15).
+"""Phrases no template may contain (COMPLIANCE rules 14 and 15).
 
-Legal wording belongs only in the pre-legal final warning, after staff enabled
-it for the case; pressure wording belongs nowhere. Tests run every template, in
+Legal wording (`LEGAL_PHRASES`) belongs only in the pre-legal final warning letter,
+after staff enabled it for the case; pressure wording (`PRESSURE_PHRASES`) belongs
+nowhere, the letter included. Tests run every template, in
 every catalogue language, through `forbidden_phrases`.
 
 Each phrase matches as whole words with the usual inflections of its script:
@@ -15,9 +16,15 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-__all__ = ["FORBIDDEN_PHRASES", "forbidden_phrases"]
+__all__ = [
+    "FORBIDDEN_PHRASES",
+    "LEGAL_PHRASES",
+    "PRESSURE_PHRASES",
+    "forbidden_phrases",
+    "pressure_phrases",
+]
 
-FORBIDDEN_PHRASES = (
+LEGAL_PHRASES = (
     # Rule 15: threats of legal action.
     "lawyer",
     "attorney",
@@ -35,21 +42,6 @@ FORBIDDEN_PHRASES = (
     "police",
     "garnish",
     "seize",
-    # Rule 14: pressure, shame and borrowing.
-    "borrow",
-    "loan",
-    "final notice",
-    "last chance",
-    "today only",
-    "within 24 hours",
-    "immediately",
-    "urgent",
-    "or else",
-    "consequences",
-    "failure to pay",
-    "credit score",
-    "credit rating",
-    "shame",
     # Hebrew, rule 15. Forms are listed: a suffix group would turn "מיד" into "מידה".
     "עורך דין",
     "עורכי דין",
@@ -71,6 +63,49 @@ FORBIDDEN_PHRASES = (
     "חברת גבייה",
     "משרד גבייה",
     "גביית חובות",
+    # Russian, rule 15 (dictionary forms; case endings match).
+    "юрист",
+    "адвокат",
+    "суд",
+    "судебный",
+    "иск",
+    "исковой",
+    "коллектор",
+    "коллекторский",
+    "пристав",
+    "взыскание",
+    "полиция",
+    "арест",
+    # Arabic, rule 15 (the article, particles and usual suffixes match).
+    "محام",
+    "محكمة",
+    "محاكم",
+    "قانوني",
+    "قضائي",
+    "دعوى",
+    "مقاضاة",
+    "شرطة",
+    "اعتقال",
+    "حجز على",
+    "تحصيل ديون",
+    "شركة تحصيل",
+)
+PRESSURE_PHRASES = (
+    # Rule 14: pressure, shame and borrowing.
+    "borrow",
+    "loan",
+    "final notice",
+    "last chance",
+    "today only",
+    "within 24 hours",
+    "immediately",
+    "urgent",
+    "or else",
+    "consequences",
+    "failure to pay",
+    "credit score",
+    "credit rating",
+    "shame",
     # Hebrew, rule 14.
     "הלוואה",
     "הלוואות",
@@ -88,19 +123,6 @@ FORBIDDEN_PHRASES = (
     "תוך 24 שעות",
     "דירוג אשראי",
     "בושה",
-    # Russian, rule 15 (dictionary forms; case endings match).
-    "юрист",
-    "адвокат",
-    "суд",
-    "судебный",
-    "иск",
-    "исковой",
-    "коллектор",
-    "коллекторский",
-    "пристав",
-    "взыскание",
-    "полиция",
-    "арест",
     # Russian, rule 14.
     "заём",
     "займ",
@@ -117,19 +139,6 @@ FORBIDDEN_PHRASES = (
     "кредитная история",
     "кредитный рейтинг",
     "позор",
-    # Arabic, rule 15 (the article, particles and usual suffixes match).
-    "محام",
-    "محكمة",
-    "محاكم",
-    "قانوني",
-    "قضائي",
-    "دعوى",
-    "مقاضاة",
-    "شرطة",
-    "اعتقال",
-    "حجز على",
-    "تحصيل ديون",
-    "شركة تحصيل",
     # Arabic, rule 14.
     "قرض",
     "قروض",
@@ -146,6 +155,7 @@ FORBIDDEN_PHRASES = (
     "تصنيف ائتماني",
     "سجل ائتماني",
 )
+FORBIDDEN_PHRASES = LEGAL_PHRASES + PRESSURE_PHRASES
 
 # English: whole words with their usual endings, "lawyers", "sued", but not "courtesy".
 _ENGLISH_ENDINGS = "(?:s|es|d|ed|ing|ly|ful|ment|ments)?"
@@ -216,9 +226,16 @@ def _pattern(phrase: str) -> re.Pattern[str]:
 
 
 _PATTERNS = tuple((phrase, _pattern(phrase)) for phrase in FORBIDDEN_PHRASES)
+_PRESSURE = frozenset(PRESSURE_PHRASES)
 
 
 def forbidden_phrases(text: str) -> list[str]:
     """The phrases of `FORBIDDEN_PHRASES` that `text` contains, in list order."""
     folded = _fold(text)
     return [phrase for phrase, pattern in _PATTERNS if pattern.search(folded)]
+
+
+def pressure_phrases(text: str) -> list[str]:
+    """The phrases of `PRESSURE_PHRASES` in `text`: the lint of the final warning letter,
+    the one text where legal wording belongs (rule 15), and pressure still does not."""
+    return [phrase for phrase in forbidden_phrases(text) if phrase in _PRESSURE]

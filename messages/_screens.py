@@ -9,15 +9,18 @@ from babel import Locale
 from bot import (
     Agreement,
     AgreementKind,
+    CaseStage,
     CaseType,
     Instalment,
     Money,
+    Offer,
     PaymentPlan,
     Screen,
     View,
     button_data,
 )
 from messages import _care_texts as c
+from messages import _prelegal_texts as p
 from messages import _screen_texts as s
 from messages import _staff_texts as st
 from messages import _texts as t
@@ -25,6 +28,7 @@ from messages._catalog import translate, translate_plural
 from messages._format import date_in_text, money_in_text
 from messages._layout import Button, Rendered
 from messages._locale import normalize_locale
+from messages._prelegal import offer_label, offer_lines
 from messages._replies import not_linked, nothing_due, person_requested, stopped
 
 __all__ = ["TERMS_VERSION", "render_terms", "render_view"]
@@ -45,9 +49,15 @@ def render_view(
 
 
 def render_terms(
-    kind: AgreementKind, total: Money, items: tuple[Instalment, ...], locale: str
+    kind: AgreementKind,
+    total: Money,
+    items: tuple[Instalment, ...],
+    locale: str,
+    *,
+    offer: Offer | None = None,
 ) -> tuple[str, str]:
-    """The terms of an agreement as the customer reads them, and their version."""
+    """The terms of an agreement as the customer reads them, and their version; an `offer`
+    adds what it lets off and the commitment it asks for."""
     language = normalize_locale(locale)
     if kind is AgreementKind.PROMISE:
         head = translate(s.TERMS_PROMISE, language).format(
@@ -56,7 +66,10 @@ def render_terms(
         )
         return head, TERMS_VERSION
     head = translate(s.TERMS_PLAN, language).format(amount=money_in_text(total, locale, language))
-    return "\n".join([head, *_plan_lines(items, locale, language)]), TERMS_VERSION
+    lines = [head, *_plan_lines(items, locale, language)]
+    if offer is not None:
+        lines += offer_lines(offer, locale=locale)
+    return "\n".join(lines), TERMS_VERSION
 
 
 def _plan_lines(items: tuple[Instalment, ...], locale: str, language: str) -> list[str]:
@@ -116,6 +129,8 @@ class _Screen:
             else self.text(s.MENU_NOTHING_OWED)
         )
         rows: list[tuple[Button, ...]] = [*self._links()]
+        if owed and case is not None and case.stage is CaseStage.PRE_LEGAL:
+            rows.append((self.button(p.OFFERS_BUTTON, "offers"),))
         if case is not None and case.type is CaseType.A:
             rows.append((self.button(c.RETRY_BUTTON, "retry"),))
         if owed:
@@ -219,6 +234,49 @@ class _Screen:
             (self.button(s.BACK_BUTTON, "plans"),),
         )
         return Rendered("\n".join(lines), (*rows, *self.footer()))
+
+    def _offers(self) -> Rendered:
+        """The stage's offers, a plan beside them (COMPLIANCE rule 14), and the customer's own."""
+        case = self.view.case
+        assert case is not None
+        assert case.amount_due is not None
+        rows: list[tuple[Button, ...]] = [
+            (
+                Button(
+                    offer_label(offer, locale=self.locale),
+                    action=button_data("pick", self.view.version, offer.source),
+                ),
+            )
+            for offer in self.view.offers
+        ]
+        rows.append((self.button(s.PLAN_BUTTON, "plans"),))
+        rows.append((self.button(p.PROPOSE_BUTTON, "propose"),))
+        rows.append((self.button(s.BACK_BUTTON, "menu"),))
+        if self.view.offers:
+            text = self.text(p.OFFERS, amount=self.money(case.amount_due))
+        else:
+            text = self.text(p.NO_OFFERS)
+        return Rendered(text, (*rows, *self.footer()))
+
+    def _offer_terms(self) -> Rendered:
+        offer = self.view.offer
+        assert offer is not None
+        lines = [
+            self.text(p.OFFER_TERMS, amount=self.money(offer.total)),
+            *_plan_lines(offer.plan().instalments, self.locale, self.language),
+            *offer_lines(offer, locale=self.locale),
+            "",
+            self.text(p.OFFER_CONFIRM),
+        ]
+        rows = (
+            (self.button(s.AGREE_BUTTON, "agree", "offer"),),
+            (self.button(s.BACK_BUTTON, "offers"),),
+        )
+        return Rendered("\n".join(lines), (*rows, *self.footer()))
+
+    def _propose(self) -> Rendered:
+        rows = ((self.button(s.BACK_BUTTON, "offers"),),)
+        return Rendered(self.text(p.PROPOSE, most=str(self.view.most)), (*rows, *self.footer()))
 
     def _plan_count(self) -> Rendered:
         options = tuple(

@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from bot import CaseView, Escalation, Money, Offer, OfferState
+from bot import CaseView, Escalation, EscalationReason, Money, Offer, OfferState
 from messages._format import format_money
 
 __all__ = [
@@ -38,14 +38,36 @@ ESCALATION_ACTIONS: dict[str, str] = {
 }
 # Offered instead of the decisions while someone has taken the conversation over.
 HAND_BACK = "settle_hand_back"
-_LABELS = ESCALATION_ACTIONS | {HAND_BACK: "Hand back", "settle_send_up": "Send up"}
-_STYLES = {"settle_approve": "primary", "settle_reject": "danger"}
+# The pre-legal stage's decisions: the final warning letter, then the hand-off to legal.
+LETTER = "settle_letter"
+LEGAL = "settle_legal"
+KEEP = "settle_keep"
+_STAGE_ACTIONS = {
+    EscalationReason.PRE_LEGAL: (LETTER, "settle_take_over", "settle_assign"),
+    EscalationReason.LEGAL_HANDOFF: (LEGAL, KEEP, "settle_take_over", "settle_assign"),
+}
+_LABELS = ESCALATION_ACTIONS | {
+    HAND_BACK: "Hand back",
+    "settle_send_up": "Send up",
+    LETTER: "Enable the final warning letter",
+    LEGAL: "Hand over to legal",
+    KEEP: "Keep in pre-legal",
+}
+_STYLES = {"settle_approve": "primary", "settle_reject": "danger", LEGAL: "danger"}
 _DOT = "•"
 _REQUEST_LIMIT = 300
 _HISTORY = 5
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _DIGITS = re.compile(r"\+?\d[\d\s().-]{5,}\d")
-_DECISIONS = {"approve": "approved", "reject": "rejected", "counter": "counter-offered"}
+_DECISIONS = {
+    "approve": "approved",
+    "reject": "rejected",
+    "counter": "counter-offered",
+    "letter": "final warning letter enabled",
+    "legal": "handed over to legal",
+    "keep": "kept in pre-legal",
+    "pre-legal": "moved to pre-legal",
+}
 _ANSWERS = {
     OfferState.PENDING: "waiting",
     OfferState.ACCEPTED: "accepted",
@@ -108,6 +130,7 @@ def escalation_blocks(
 ) -> list[Block]:
     """The post staff decide from: the case at a glance, its history and the buttons."""
     blocks = _summary(view, escalation)
+    actions = _STAGE_ACTIONS.get(escalation.reason, actions)
     who = assignee or escalation.assignee
     if who:
         blocks.append(_context(f"Assigned to <@{who}>"))

@@ -21,7 +21,7 @@ from bot import (
 )
 from bot._agreements import Agreement, AgreementKind
 from bot._chat_state import ChatState, Step
-from bot._model import Escalation, EscalationReason
+from bot._model import Escalation, EscalationReason, Letter, TranscriptLine
 from bot._offers import Offer, OfferState
 from bot._plans import Instalment
 from bot.ports import AuditRecord, ChannelLink, StoredEvent
@@ -117,6 +117,7 @@ def to_case(row: Row, invoices: tuple[Invoice, ...] = ()) -> Case:
         invoice_ids=tuple(invoice.id for invoice in invoices),
         paused_until=_time(row["paused_until"]),
         paused_for=row["paused_for"],
+        stage_at=_time(row["stage_at"]),
     )
 
 
@@ -242,4 +243,29 @@ def to_agreement(row: Row, items: Sequence[Row]) -> Agreement:
         channel=row["channel"],
         accepted_at=read_time(row["accepted_at"]),
         owed=None if row["owed"] is None else Money(row["owed"], currency),
+        source=row["offer"],
+        commitment_months=row["commitment_months"] or 0,
+    )
+
+
+def to_letter(row: Row) -> Letter:
+    return Letter(
+        id=row["id"],
+        case_id=row["case_id"],
+        customer_id=row["customer_id"],
+        language=row["language"],
+        deadline=read_date(row["deadline"]),
+        sha256=row["sha256"],
+        enabled_by=row["enabled_by"],
+        created_at=read_time(row["created_at"]),
+    )
+
+
+def to_transcript(row: Row) -> TranscriptLine:
+    return TranscriptLine(
+        at=read_time(row["at"]),
+        channel=row["channel"],
+        direction=row["direction"],
+        text=row["text"],
+        case_id=row["case_id"],
     )

@@ -21,10 +21,10 @@ from bot import (
 )
 from bot._agreements import Agreement
 from bot._chat_state import ChatState
-from bot._model import Escalation, EscalationReason
+from bot._model import Escalation, EscalationReason, Letter, TranscriptLine
 from bot._offers import Offer, OfferState
 from bot.ports import AuditRecord, ChannelLink, ReceivedPayment, RegisteredPayment, StoredEvent
-from storage._codec import dump_json, read_time, write_date, write_time
+from storage._codec import dump_json, read_date, read_time, write_date, write_time
 from storage._rows import (
     to_agreement,
     to_case,
@@ -32,8 +32,10 @@ from storage._rows import (
     to_customer,
     to_escalation,
     to_invoice,
+    to_letter,
     to_link,
     to_method,
+    to_transcript,
 )
 
 __all__ = ["SqliteTx"]
@@ -260,6 +262,8 @@ class SqliteTx:
         reason: Reason | None = None,
         why: dict[str, Any] | None = None,
         closed_at: datetime | None = None,
+        stage: CaseStage | None = None,
+        stage_at: datetime | None = None,
     ) -> None:
         changes: dict[str, Any] = {}
         if status is not None:
@@ -271,6 +275,10 @@ class SqliteTx:
         if closed_at is not None:
             changes["closed_at"] = write_time(closed_at)
             changes["stage"] = CaseStage.CLOSED.value
+        if stage is not None:
+            changes["stage"] = stage.value
+        if stage_at is not None:
+            changes["stage_at"] = write_time(stage_at)
         if not changes:
             return
         assignments = ", ".join(f"{name} = ?" for name in changes)
@@ -396,15 +404,22 @@ class SqliteTx:
         rest = (state.step.value, dump_json(state.data), state.version, state.misunderstood)
         await self._db.execute(sql, (*values, *rest, self._now))
 
+    async def customer_since(self, customer_id: str) -> date | None:
+        sql = "SELECT min(issued_on) AS since FROM invoices WHERE customer_id = ?"
+        row = await self._one(sql, customer_id)
+        return None if row is None or row["since"] is None else read_date(row["since"])
+
     async def insert_agreement(self, agreement: Agreement) -> int:
         sql = """INSERT INTO agreements (case_id, customer_id, kind, currency, total, terms_text,
-                terms_version, terms_hash, locale, channel, accepted_at, owed)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"""
+                terms_version, terms_hash, locale, channel, accepted_at, owed, offer,
+                commitment_months)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"""
         a = agreement
         values = (a.case_id, a.customer_id, a.kind.value, a.total.currency, a.total.minor)
         terms = (a.terms_text, a.terms_version, a.terms_hash, a.locale, a.channel)
         owed = None if a.owed is None else a.owed.minor
-        row = await self._one(sql, *values, *terms, write_time(a.accepted_at), owed)
+        offer = (a.source, a.commitment_months or None)
+        row = await self._one(sql, *values, *terms, write_time(a.accepted_at), owed, *offer)
         assert row is not None
         agreement_id = int(row["id"])
         items = [
@@ -419,6 +434,11 @@ class SqliteTx:
 
     async def agreements_of(self, case_id: int) -> list[Agreement]:
         return await load_agreements(self._all, AGREEMENTS_OF_CASE, case_id)
+
+    async def get_agreement(self, agreement_id: int) -> Agreement | None:
+        sql = "SELECT * FROM agreements WHERE id = ?"
+        found = await load_agreements(self._all, sql, agreement_id)
+        return found[0] if found else None
 
     async def live_agreements(self) -> list[Agreement]:
         # An agreement lives while a payment under it is due and none was missed; once its
@@ -545,6 +565,47 @@ class SqliteTx:
         sql = "UPDATE escalations SET needs_tier = ? WHERE id = ? AND decided_at IS NULL"
         cursor = await self._db.execute(sql, (tier, escalation_id))
         return cursor.rowcount == 1
+
+    async def escalations_of(self, case_id: int) -> list[Escalation]:
+        rows = await self._all("SELECT * FROM escalations WHERE case_id = ? ORDER BY id", case_id)
+        return [to_escalation(row) for row in rows]
+
+    async def insert_letter(
+        self,
+        *,
+        case_id: int,
+        customer_id: str,
+        language: str,
+        deadline: date,
+        sha256: str,
+        pdf: bytes,
+        enabled_by: str,
+        created_at: datetime,
+    ) -> Letter:
+        sql = """INSERT INTO letters (case_id, customer_id, language, deadline, sha256, pdf,
+                enabled_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *"""
+        values = (case_id, customer_id, language, write_date(deadline), sha256, pdf, enabled_by)
+        row = await self._one(sql, *values, write_time(created_at))
+        assert row is not None
+        return to_letter(row)
+
+    async def get_letter(self, letter_id: int) -> tuple[Letter, bytes] | None:
+        row = await self._one("SELECT * FROM letters WHERE id = ?", letter_id)
+        return None if row is None else (to_letter(row), bytes(row["pdf"]))
+
+    async def letters_of(self, case_id: int) -> list[Letter]:
+        rows = await self._all("SELECT * FROM letters WHERE case_id = ? ORDER BY id", case_id)
+        return [to_letter(row) for row in rows]
+
+    async def add_transcript(self, customer_id: str, line: TranscriptLine) -> None:
+        sql = """INSERT INTO transcript (customer_id, case_id, channel, direction, text, at)
+            VALUES (?, ?, ?, ?, ?, ?)"""
+        values = (customer_id, line.case_id, line.channel, line.direction, line.text)
+        await self._db.execute(sql, (*values, write_time(line.at)))
+
+    async def transcript_of(self, customer_id: str) -> list[TranscriptLine]:
+        sql = "SELECT * FROM transcript WHERE customer_id = ? ORDER BY id"
+        return [to_transcript(row) for row in await self._all(sql, customer_id)]
 
     async def assign_escalation(self, escalation_id: int, *, to: str) -> bool:
         sql = "UPDATE escalations SET assignee = ? WHERE id = ? AND decided_at IS NULL"

@@ -1,6 +1,7 @@
 """Billing sources: webhooks (canonical, Stripe, GoCardless) and file imports."""
 
-from handlers.billing._callbacks import BillingCallbackSender
+from handlers.billing._callbacks import BillingCallbackSender, CaseFileSender
+from handlers.billing._collection import CollectionSummary, import_collection_list
 from handlers.billing._files import FIELDS, Mapping, RowError, read_rows
 from handlers.billing._gocardless import translate_gocardless, verify_gocardless
 from handlers.billing._import import ImportSummary, import_file
@@ -16,12 +17,15 @@ from handlers.billing._webhooks import billing_routes, sign_canonical, verify_ca
 __all__ = [
     "FIELDS",
     "BillingCallbackSender",
+    "CaseFileSender",
+    "CollectionSummary",
     "DeclineCode",
     "ImportSummary",
     "Mapping",
     "RowError",
     "billing_routes",
     "decline_reason",
+    "import_collection_list",
     "import_file",
     "lookup_decline_code",
     "read_rows",

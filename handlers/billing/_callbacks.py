@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 
 import httpx
 
@@ -17,7 +18,7 @@ from bot import Contact, RateLimited
 from bot.ports import SendResult
 from handlers.billing._webhooks import sign_canonical
 
-__all__ = ["BillingCallbackSender"]
+__all__ = ["BillingCallbackSender", "CaseFileSender"]
 
 
 class BillingCallbackSender:
@@ -33,7 +34,7 @@ class BillingCallbackSender:
         self._client = client
 
     async def send(self, contact: Contact) -> SendResult:
-        body = json.dumps(contact.params, separators=(",", ":"), sort_keys=True).encode()
+        body = self.body(contact)
         sent_at = int(time.time())
         headers = {
             "Content-Type": "application/json",
@@ -46,6 +47,19 @@ class BillingCallbackSender:
             raise RateLimited(_retry_after(response.headers.get("retry-after")))
         response.raise_for_status()
         return SendResult(f"http-{response.status_code}")
+
+    def body(self, contact: Contact) -> bytes:
+        return json.dumps(contact.params, separators=(",", ":"), sort_keys=True).encode()
+
+
+class CaseFileSender(BillingCallbackSender):
+    """Sends the case file of a case handed to legal to SETTLE_LEGAL_WEBHOOK_URL, signed
+    like the billing callbacks; the body is the JSON file written for the lawyers."""
+
+    channel = "legal"
+
+    def body(self, contact: Contact) -> bytes:
+        return Path(str(contact.params["file"])).read_bytes()
 
 
 def _retry_after(value: str | None) -> float:

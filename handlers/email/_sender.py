@@ -20,7 +20,18 @@ from email.utils import format_datetime, make_msgid, parseaddr
 
 import aiosmtplib
 
-from bot import ChannelBlocked, ConfigurationError, Contact, Linking, Money, Reason, Settings
+from bot import (
+    ChannelBlocked,
+    ConfigurationError,
+    Contact,
+    Linking,
+    Money,
+    NotFound,
+    Reason,
+    Settings,
+)
+from bot._letters import LETTER
+from bot._prelegal import PRE_LEGAL_NOTICE
 from bot.ports import Clock, SendResult, Store
 from handlers.email._optout import OptOutLinks
 from handlers.telegram import ActionLinks
@@ -29,7 +40,9 @@ from messages import (
     email_from_rendered,
     email_subject,
     first_contact_email,
+    letter_email,
     normalize_locale,
+    pre_legal_notice,
     rendered_from_params,
 )
 
@@ -68,6 +81,9 @@ class EmailSender:
         email = await self.render(contact, optout_url=optout_url)
         now = self._clock.now()
         message = compose(email, sender=sender, to=to, optout_url=optout_url, now=now)
+        if contact.template == LETTER:
+            name, pdf = await self._letter(int(contact.params["letter"]))
+            message.add_attachment(pdf, maintype="application", subtype="pdf", filename=name)
         await self._submit(message)
         logger.debug("email accepted contact=%d template=%s", contact.id, contact.template)
         return SendResult(str(message["Message-ID"]))
@@ -84,6 +100,8 @@ class EmailSender:
             return await self._first_contact(contact, optout_url)
         if contact.template == FALLBACK:
             return await self._fallback(contact, optout_url)
+        if contact.template in (PRE_LEGAL_NOTICE, LETTER):
+            return await self._pre_legal(contact, optout_url)
         msg = f"contact {contact.id}: unknown email template {contact.template!r}"
         raise ValueError(msg)
 
@@ -121,6 +139,26 @@ class EmailSender:
             locale=locale,
             chat_url=chat_url,
         )
+
+    async def _pre_legal(self, contact: Contact, optout_url: str) -> EmailText:
+        """The stage's notice (no amount, as every email), or the letter's covering note."""
+        locale = _locale(contact, self._settings)
+        chat_url = await self._linking.deep_link(contact.recipient)
+        if contact.template == LETTER:
+            rendered, subject = letter_email(chat_url, locale=locale)
+        else:
+            rendered = pre_legal_notice(None, locale=locale)
+            subject = email_subject(None, locale=locale)
+        return email_from_rendered(
+            rendered, subject=subject, optout_url=optout_url, locale=locale, chat_url=chat_url
+        )
+
+    async def _letter(self, letter_id: int) -> tuple[str, bytes]:
+        async with self._store.transaction() as tx:
+            found = await tx.get_letter(letter_id)
+        if found is None:
+            raise NotFound("letter", str(letter_id))
+        return f"letter-{letter_id}.pdf", found[1]
 
     async def _submit(self, message: EmailMessage) -> None:
         settings = self._settings

@@ -11,13 +11,16 @@ from slack_bolt.async_app import AsyncApp
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot import Authority, ConfigurationError, Decisions, Settings, TakeOver
+from bot import Authority, ConfigurationError, Decisions, Letters, Linking, Settings, TakeOver
+from bot._handoff import Handoff
 from bot.ports import Clock, Store
 from handlers.slack._client import slack_client
 from handlers.slack._desk import EscalationDesk
 from handlers.slack._groups import UserGroups
+from handlers.slack._legal import LegalDesk
 from handlers.slack._supervisors import SupervisorDesk
 from handlers.slack._thread import StaffThread
+from messages import render_case_file, render_letter
 
 __all__ = ["SocketModeLink", "build_slack_app", "slack_endpoint", "socket_mode_handler"]
 
@@ -53,6 +56,10 @@ def build_slack_app(
     StaffThread(TakeOver(store, clock)).install(app)
     zone = settings.staff_timezone
     SupervisorDesk(store, clock, authority, groups, staff_zone=zone).install(app)
+    linking = Linking(store, clock, settings)
+    letters = Letters(store, clock, settings, authority, render=render_letter, linking=linking)
+    handoff = Handoff(store, clock, settings, authority, render=render_case_file)
+    LegalDesk(store, letters, handoff, groups).install(app)
     return app
 
 

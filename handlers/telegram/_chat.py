@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -130,7 +130,10 @@ class ChatHandlers:
         if data.startswith("language:"):
             locale = await self._locale(update)  # the customer has just chosen another
         await _retire(query)
-        await _reply(update, await self._render(view, locale))
+        rendered = await self._render(view, locale)
+        await _reply(update, rendered)
+        tapped = _label(query, query.data)
+        await self._conversation.note(_chat(update), ("in", tapped), ("out", rendered.text))
         _log_update(update, "button", started, screen=view.screen)
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -145,7 +148,9 @@ class ChatHandlers:
         locale = await self._locale(update)
         intent = Intent.STOP if is_stop_word(said) else intent_of(said)
         view = await self._dialogue.say(_chat(update), said, intent, locale=locale)
-        await _reply(update, await self._render(view, locale))
+        rendered = await self._render(view, locale)
+        await _reply(update, rendered)
+        await self._conversation.note(_chat(update), ("in", said), ("out", rendered.text))
         _log_update(update, "text", started, intent=intent, screen=view.screen)
 
     async def membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -208,6 +213,16 @@ async def _retire(query: CallbackQuery) -> None:
 def _chat(update: Update) -> str:
     chat = update.effective_chat
     return "" if chat is None else str(chat.id)
+
+
+def _label(query: CallbackQuery, data: str) -> str:
+    """The words of the tapped button, as the transcript keeps them: "[Pay now]"."""
+    markup = query.message.reply_markup if isinstance(query.message, Message) else None
+    for row in markup.inline_keyboard if markup else ():
+        for button in row:
+            if button.callback_data == data:
+                return f"[{button.text}]"
+    return "[a button of an earlier message]"
 
 
 async def _reply(update: Update, rendered: Rendered) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import Any
 
 from telegram import Bot
 from telegram.error import Forbidden, RetryAfter
@@ -11,7 +12,9 @@ from telegram.error import Forbidden, RetryAfter
 from bot import (
     AgreementKind,
     ChannelBlocked,
+    ConfigurationError,
     Contact,
+    Conversation,
     Linking,
     Money,
     Offer,
@@ -20,6 +23,11 @@ from bot import (
     Settings,
 )
 from bot._decisions import STAFF_DECLINED, STAFF_OFFER
+from bot._dialogue import AGREEMENT_COPY
+from bot._documents import Documents, File
+from bot._letters import LETTER
+from bot._prelegal import PRE_LEGAL_NOTICE
+from bot._steps import RETENTION_OFFER
 from bot.ports import SendResult
 from handlers.telegram._keyboard import to_markup
 from handlers.telegram._limiter import retry_seconds
@@ -27,9 +35,13 @@ from handlers.telegram._links import ActionLinks
 from messages import (
     Rendered,
     agreement_broken,
+    agreement_copy_caption,
     agreement_reminder,
     first_contact,
+    letter_caption,
     method_updated,
+    pre_legal_notice,
+    retention_offer,
     staff_declined,
     staff_joined,
     staff_left,
@@ -38,6 +50,9 @@ from messages import (
 )
 
 __all__ = ["TelegramSender"]
+
+# Templates sent as a PDF with the rendered text as its caption.
+_DOCUMENTS = frozenset({AGREEMENT_COPY, LETTER})
 
 logger = logging.getLogger(__name__)
 
@@ -59,22 +74,54 @@ class TelegramSender:
     needs_chat = True
     reaches_customer = True
 
-    def __init__(self, bot: Bot, linking: Linking, settings: Settings) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        linking: Linking,
+        settings: Settings,
+        *,
+        documents: Documents | None = None,
+        transcript: Conversation | None = None,
+    ) -> None:
         self._bot = bot
         self._links = ActionLinks(linking, settings)
         self._settings = settings
+        self._documents = documents
+        self._transcript = transcript
 
     async def send(self, contact: Contact) -> SendResult:
         rendered = await self.render(contact)
+        chat_id = contact.chat_id or ""
         try:
-            message = await self._bot.send_message(
-                chat_id=contact.chat_id or "", text=rendered.text, reply_markup=to_markup(rendered)
-            )
+            if contact.template in _DOCUMENTS:
+                file = await self._file(contact)
+                message = await self._bot.send_document(
+                    chat_id=chat_id,
+                    document=file.data,
+                    filename=file.name,
+                    caption=rendered.text,
+                    reply_markup=to_markup(rendered),
+                )
+            else:
+                message = await self._bot.send_message(
+                    chat_id=chat_id, text=rendered.text, reply_markup=to_markup(rendered)
+                )
         except Forbidden as error:
             raise ChannelBlocked(str(error)) from error
         except RetryAfter as error:
             raise RateLimited(retry_seconds(error)) from error
+        if self._transcript is not None:
+            await self._transcript.note(chat_id, ("out", rendered.text), case_id=contact.case_id)
         return SendResult(str(message.message_id))
+
+    async def _file(self, contact: Contact) -> File:
+        if self._documents is None:
+            raise ConfigurationError("the Telegram sender has no documents to send")
+        params = contact.params
+        locale = str(params.get("locale") or self._settings.default_locale)
+        if contact.template == AGREEMENT_COPY:
+            return await self._documents.agreement_copy(int(params["agreement"]), locale=locale)
+        return await self._documents.letter(int(params["letter"]))
 
     async def render(self, contact: Contact) -> Rendered:
         """The words and buttons of a contact, with fresh single-use action links."""
@@ -104,6 +151,16 @@ class TelegramSender:
             return staff_offer(offer, int(params["escalation"]), locale=locale)
         if contact.template == STAFF_DECLINED:
             return staff_declined(int(params["count"]), locale=locale)
+        if contact.template == PRE_LEGAL_NOTICE:
+            return pre_legal_notice(_amount(params), locale=locale)
+        if contact.template == RETENTION_OFFER:
+            return retention_offer(Offer.from_json(params["offer"]), locale=locale)
+        if contact.template == AGREEMENT_COPY:
+            return agreement_copy_caption(locale=locale)
+        if contact.template == LETTER:
+            amount = _amount(params)
+            assert amount is not None  # a letter always names the debt
+            return letter_caption(amount, locale=locale)
         msg = f"contact {contact.id}: unknown template {contact.template!r}"
         raise ValueError(msg)
 
@@ -122,3 +179,9 @@ class TelegramSender:
             locale=locale,
             follow_up=contact.template == FOLLOW_UP,
         )
+
+
+def _amount(params: dict[str, Any]) -> Money | None:
+    if "amount_minor" not in params:
+        return None
+    return Money(int(params["amount_minor"]), str(params["currency"]))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import CaseStatus, Ingest, Money, PlanPolicy, Settings, parse_event
+from bot import CaseStatus, Ingest, Money, Offer, PlanPolicy, Settings, parse_event
 from bot._agreements import AgreementKind
 from bot._dialogue import Dialogue
 from bot._plans import Instalment
@@ -22,9 +22,16 @@ CHAT = "555"
 
 
 def terms(
-    kind: AgreementKind, total: Money, items: tuple[Instalment, ...], locale: str
+    kind: AgreementKind,
+    total: Money,
+    items: tuple[Instalment, ...],
+    locale: str,
+    *,
+    offer: Offer | None = None,
 ) -> tuple[str, str]:
     lines = [f"{kind} {total} ({locale})"] + [f"{i.number}: {i.due_on} {i.amount}" for i in items]
+    if offer is not None:
+        lines.append(f"offer {offer.source} writes off {offer.write_off}")
     return "\n".join(lines), "test-1"
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import messages
 
 PACKAGE = Path(messages.__file__).parent
-ALLOWED_ROOTS = {"babel", "bot", "messages"}
+# fpdf and segno draw the PDF documents (letters, copies, case files) and their QR codes.
+ALLOWED_ROOTS = {"babel", "bot", "fpdf", "messages", "segno"}
 
 
 def _imported_roots(source: Path) -> set[str]:

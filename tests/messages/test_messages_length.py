@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -38,6 +39,7 @@ from bot import (
 )
 from bot._linking import new_token
 from bot._plan_policy import MAX_INSTALMENTS
+from bot._retention import Catalogue
 from messages import (
     Button,
     Rendered,
@@ -234,6 +236,24 @@ def _base_views(amount: Money, version: int) -> Iterator[tuple[str, View]]:
             View(Screen.PLAN_REQUESTED, version, case=owed_c, plan=plan),
         )
     yield "offer_declined", View(Screen.OFFER_DECLINED, version, case=owed_c)
+    yield from _pre_legal_views(amount, version)
+
+
+def _pre_legal_views(amount: Money, version: int) -> Iterator[tuple[str, View]]:
+    """The pre-legal stage's screens, with every offer of the built-in catalogue."""
+    case = replace(
+        _case(CaseType.C, Reason.SUBSTANTIAL_OVERDUE, amount), stage=CaseStage.PRE_LEGAL
+    )
+    offers = tuple(entry.terms(amount, today=TODAY) for entry in Catalogue.default().offer)
+    yield "menu[pre-legal]", View(Screen.MENU, version, case=case)
+    for shown in (offers, ()):
+        yield f"offers[{len(shown)}]", View(Screen.OFFERS, version, case=case, offers=shown)
+    for offer in offers:
+        yield (
+            f"offer_terms[{offer.source}]",
+            View(Screen.OFFER_TERMS, version, case=case, offer=offer, plan=offer.plan()),
+        )
+    yield "propose", View(Screen.PROPOSE, version, case=case, most=MAX_INSTALMENTS)
 
 
 def _views(amount: Money, version: int) -> Iterator[tuple[str, View]]:

@@ -5,23 +5,28 @@ from __future__ import annotations
 import itertools
 import unicodedata
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 
-from bot import Money, Reason
+from bot import Catalogue, Money, Reason
 from messages import (
     FORBIDDEN_PHRASES,
     Action,
     Rendered,
+    agreement_copy_caption,
     apology,
     catalogue_languages,
     first_contact,
     forbidden_phrases,
     hello_unlinked,
     is_stop_word,
+    letter_caption,
     not_linked,
     nothing_due,
     person_requested,
+    pre_legal_notice,
+    retention_offer,
     stopped,
     token_invalid,
     welcome_linked,
@@ -63,6 +68,14 @@ def _outbound(locale: str) -> Iterator[tuple[str, Rendered]]:
             ),
         )
     yield "welcome_linked", welcome_linked(locale=locale)
+    amount = Money(41290, "ILS")
+    for owed in (amount, None):
+        yield f"pre_legal_notice[{owed}]", pre_legal_notice(owed, locale=locale)
+    for entry in Catalogue.default().offer:
+        offer = entry.terms(amount, today=date(2024, 3, 4))
+        yield f"retention_offer[{entry.key}]", retention_offer(offer, locale=locale)
+    yield "letter_caption", letter_caption(amount, locale=locale)
+    yield "agreement_copy_caption", agreement_copy_caption(locale=locale)
 
 
 def _every_template(locale: str) -> Iterator[tuple[str, Rendered]]:

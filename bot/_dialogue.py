@@ -25,7 +25,7 @@ from bot._contact import TELEGRAM
 from bot._conversation import opt_out
 from bot._decisions import report_answer
 from bot._errors import InvalidInput
-from bot._escalations import escalate
+from bot._escalations import close_escalations, escalate
 from bot._model import Case, CaseStage, CaseStatus, CaseType, Customer, EscalationReason
 from bot._money import Money, currency_exponent
 from bot._offer_turn import agree_offer, pick_offer, propose, proposed, show_offers
@@ -39,7 +39,10 @@ from bot._settings import Settings
 from bot._views import Intent, Screen, TermsRenderer, View, read_button
 from bot.ports import AuditRecord, Clock, Store, Tx
 
-__all__ = ["Dialogue"]
+__all__ = ["AGREED_AGAIN", "Dialogue"]
+
+# The decision written on a broken agreement's notice when the customer agrees again.
+AGREED_AGAIN = "agreed again"
 
 logger = logging.getLogger(__name__)
 
@@ -265,6 +268,14 @@ class _Turn:
         )
         agreement_id = await self.tx.insert_agreement(agreement)
         await self.tx.update_case(self.case.id, status=CaseStatus.AGREED)
+        await close_escalations(
+            self.tx,
+            self.case.id,
+            now=self.now,
+            by="customer",
+            decision=AGREED_AGAIN,
+            reasons=frozenset({EscalationReason.BROKEN_AGREEMENT}),
+        )
         detail = {
             "agreement": agreement_id,
             "kind": kind.value,

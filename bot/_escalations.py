@@ -19,15 +19,16 @@ from bot._model import Case, CaseStatus, Escalation, EscalationReason
 from bot._offers import Offer
 from bot.ports import AuditRecord, Tx
 
-__all__ = ["SLACK", "StaffHours", "escalate"]
+__all__ = ["SLACK", "StaffHours", "close_escalations", "escalate"]
 
 logger = logging.getLogger(__name__)
 
 SLACK = "slack"
 POST = "escalation"
 SLA_ALERT = "sla_alert"
-# Escalations that tell staff of a stage and wait for a decision on it, not on a request.
-_NOTICES = frozenset({EscalationReason.PRE_LEGAL})
+# Escalations that tell staff of something the bot goes on with (a stage, a broken
+# agreement): they stand beside an escalation for another reason.
+_NOTICES = frozenset({EscalationReason.PRE_LEGAL, EscalationReason.BROKEN_AGREEMENT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,3 +142,41 @@ async def escalate(
         )
     logger.info("case=%d escalated reason=%s escalation=%d", case.id, reason, escalation.id)
     return escalation
+
+
+async def close_escalations(
+    tx: Tx,
+    case_id: int,
+    *,
+    now: datetime,
+    by: str,
+    decision: str,
+    reasons: frozenset[EscalationReason] | None = None,
+) -> list[int]:
+    """Close the case's undecided escalations (of `reasons` only, when given) as `decision`.
+
+    Staff have nothing left to decide once the case closed or the customer agreed again,
+    so the escalation leaves their queue and its post is brought up to date without its
+    buttons. The ids closed.
+    """
+    closed: list[int] = []
+    for escalation in await tx.escalations_of(case_id):
+        if not escalation.is_open or (reasons is not None and escalation.reason not in reasons):
+            continue
+        if not await tx.decide_escalation(escalation.id, by=by, decision=decision, at=now):
+            continue
+        closed.append(escalation.id)
+        if escalation.slack_ts is None:
+            continue  # the post still queued is written decided when it goes
+        await tx.enqueue(
+            customer_id=escalation.customer_id,
+            case_id=case_id,
+            channel=SLACK,
+            template=POST,
+            params={"escalation": escalation.id},
+            due_at=now,
+            dedupe_key=f"escalation:{escalation.id}:post:{decision}",
+        )
+    if closed:
+        logger.info("case=%d escalations=%s closed as %s", case_id, closed, decision)
+    return closed

@@ -21,10 +21,11 @@ from zoneinfo import ZoneInfo
 
 from bot._authority import Authority
 from bot._callbacks import queue_billing_event
+from bot._cases import CLOSED
 from bot._contact import EMAIL, TELEGRAM
 from bot._decisions import Ruling, StaffDecision
 from bot._errors import NotFound
-from bot._escalations import StaffHours, escalate
+from bot._escalations import StaffHours, close_escalations, escalate
 from bot._ladder import CASE
 from bot._letters import deadline_moment
 from bot._model import Case, CaseStage, CaseStatus, EscalationReason, Letter
@@ -160,6 +161,7 @@ class Handoff:
         await tx.update_case(
             case.id, status=CaseStatus.CLOSED, closed_at=now, stage=CaseStage.LEGAL, stage_at=now
         )
+        await close_escalations(tx, case.id, now=now, by=by, decision=CLOSED)
         why = "handed to legal, confirmed in Slack after the letter's deadline"
         await tx.audit(AuditRecord(now, by, "legal", why, case.id, case.customer_id))
         await queue_billing_event(

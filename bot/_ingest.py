@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot._cases import (
+    CLOSED,
     close_paid_cases,
     open_or_attach,
     request_retry,
@@ -20,6 +21,7 @@ from bot._cases import (
     thank_for_method,
 )
 from bot._errors import EventRejected
+from bot._escalations import close_escalations
 from bot._events import BillingEvent, EventType, occurred_before
 from bot._model import (
     CaseStatus,
@@ -306,6 +308,7 @@ class _Apply:
     async def _close_without_debt(self, case_id: int, customer_id: str) -> None:
         detail = {"event": self.event.id}
         await self.tx.update_case(case_id, status=CaseStatus.CLOSED, closed_at=self.now)
+        await close_escalations(self.tx, case_id, now=self.now, by=self.actor, decision=CLOSED)
         reason = "payment method updated; nothing due"
         await self.tx.audit(
             AuditRecord(self.now, self.actor, "closed", reason, case_id, customer_id, detail)

@@ -218,6 +218,7 @@ class EscalationReason(enum.StrEnum):
     NO_ANSWER = "no answer"
     PAYMENT_REVERSED = "payment reversed"
     PAYMENT_NOT_SEEN = "payment not seen"
+    BROKEN_AGREEMENT = "broken agreement"  # staff are told; the bot goes on with the case
     SMALL_PAYMENT = "token payment"  # a small payment now, terms reviewed (COMPLIANCE 13)
     PLAN_REQUEST = "plan request"  # a plan beyond the bot's authority (Escalation.proposal)
     PRE_LEGAL = "pre-legal"  # the case entered the stage: staff may enable the final letter

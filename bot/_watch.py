@@ -247,6 +247,19 @@ class _Watch:
             round_key = f"broken:{self.agreement.id}"
             ladder = self.settings.outreach.ladder
             await schedule_ladder(self.tx, self.case, ladder, start=self.now, round_key=round_key)
+        # Staff are told; the bot goes on with the case meanwhile (no pause, no SLA alert).
+        await escalate(
+            self.tx,
+            self.case,
+            EscalationReason.BROKEN_AGREEMENT,
+            now=self.now,
+            actor="watch",
+            why=reason,
+            hours=self.settings.outreach.hours,
+            detail=detail,
+            pause=False,
+            alert=False,
+        )
         await queue_billing_event(
             self.tx,
             kind=f"{self.agreement.kind}_broken",

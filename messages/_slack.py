@@ -45,6 +45,7 @@ KEEP = "settle_keep"
 _STAGE_ACTIONS = {
     EscalationReason.PRE_LEGAL: (LETTER, "settle_take_over", "settle_assign"),
     EscalationReason.LEGAL_HANDOFF: (LEGAL, KEEP, "settle_take_over", "settle_assign"),
+    EscalationReason.BROKEN_AGREEMENT: ("settle_take_over", "settle_assign"),
 }
 _LABELS = ESCALATION_ACTIONS | {
     HAND_BACK: "Hand back",
@@ -67,7 +68,11 @@ _DECISIONS = {
     "legal": "handed over to legal",
     "keep": "kept in pre-legal",
     "pre-legal": "moved to pre-legal",
+    "closed": "closed with the case",
+    "agreed again": "closed: the customer agreed again",
 }
+# Who decided: a Slack user is mentioned; Settle's own actors (billing, watch, ...) are Settle.
+_SLACK_USER = re.compile(r"[UW][A-Z0-9_-]+")
 _ANSWERS = {
     OfferState.PENDING: "waiting",
     OfferState.ACCEPTED: "accepted",
@@ -152,7 +157,7 @@ def decided_blocks(view: CaseView, escalation: Escalation) -> list[Block]:
     blocks = _summary(view, escalation)
     decision = _DECISIONS.get(escalation.decision or "", escalation.decision or "decided")
     when = _when(escalation.decided_at) if escalation.decided_at else "-"
-    text = f"*{decision.capitalize()}* by <@{escalation.decided_by}> at {when}"
+    text = f"*{decision.capitalize()}* by {_who(escalation.decided_by)} at {when}"
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     if escalation.offer is not None and escalation.decision == "counter":
         blocks.append(_section(f"*Offered*\n{offer_terms(escalation.offer)}"))
@@ -182,7 +187,7 @@ def already_decided(escalation: Escalation) -> str:
     """The ephemeral answer to a click on an escalation someone decided already."""
     decision = _DECISIONS.get(escalation.decision or "", escalation.decision or "decided")
     when = _when(escalation.decided_at) if escalation.decided_at else "-"
-    return f"Already decided by <@{escalation.decided_by}> at {when}: {decision}."
+    return f"Already decided by {_who(escalation.decided_by)} at {when}: {decision}."
 
 
 def _summary(view: CaseView, escalation: Escalation) -> list[Block]:
@@ -269,3 +274,9 @@ def _button(action_id: str, escalation_id: int) -> Block:
     if style := _STYLES.get(action_id):
         button["style"] = style
     return button
+
+
+def _who(actor: str | None) -> str:
+    if actor is None:
+        return "-"
+    return f"<@{actor}>" if _SLACK_USER.fullmatch(actor) else "Settle"

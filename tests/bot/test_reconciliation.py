@@ -94,6 +94,40 @@ async def test_a_chargeback_reopens_the_closed_case_for_staff_with_the_amount_du
     ]
 
 
+async def test_paying_again_after_a_chargeback_closes_the_case_and_its_escalation(
+    store: SqliteStore, clock: FixedClock, settings: Settings
+) -> None:
+    ingest = Ingest(store, clock, settings)
+    await _failed_then_paid(ingest, paid="120.00", due="0")
+    await _accept(ingest, _reversal("120.00"))
+    [waiting] = await store.open_escalations()
+    async with store.transaction() as tx:
+        await tx.set_escalation_post(waiting.escalation.id, channel="C-DESK", ts="1709283600.1")
+    paid = _event(
+        "payment_received",
+        "p2",
+        3,
+        customer=CUSTOMER,
+        invoice=_invoice("0"),
+        payment=_payment("120.00", "PAY-2"),
+    )
+
+    await _accept(ingest, paid)
+
+    [view] = await store.list_cases()
+    async with store.transaction() as tx:
+        [escalation] = await tx.escalations_of(view.case.id)
+    assert view.case.status is CaseStatus.CLOSED
+    assert (escalation.decision, escalation.decided_at) == ("closed", clock.now())
+    assert await store.open_escalations() == []  # nothing left for staff to decide
+    # The post is queued once more, so that Slack shows it closed and without buttons.
+    assert [(c.template, c.status.value) for c in view.contacts if c.channel == "slack"] == [
+        ("escalation", "queued"),
+        ("sla_alert", "queued"),
+        ("escalation", "queued"),
+    ]
+
+
 async def test_a_refund_of_part_puts_the_open_case_before_staff(
     store: SqliteStore, clock: FixedClock, settings: Settings
 ) -> None:

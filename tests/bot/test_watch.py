@@ -22,6 +22,7 @@ from bot import (
     button_data,
     parse_event,
 )
+from bot._model import EscalationReason
 from bot._watch import reminder_moment, watch_agreements
 from storage import SqliteStore
 from tests.bot.test_dialogue import CHAT, _overdue_case, terms
@@ -112,6 +113,29 @@ async def test_a_payment_missed_beyond_the_grace_period_breaks_the_plan(
     assert case.status is CaseStatus.CONTACTING
     assert ("telegram", "agreement_broken") in await _templates(store)
     assert ("billing", "plan_broken") in await _templates(store)
+
+
+async def test_a_broken_plan_tells_staff_while_the_bot_goes_on_and_a_new_plan_closes_it(
+    store: SqliteStore, clock: FixedClock, settings: Settings
+) -> None:
+    await _plan_of_three(store, clock, settings)
+    _at(clock, "2024-03-15T09:00:00+01:00")
+    await watch_agreements(store, clock, settings)
+    [view] = await store.list_cases()
+    [notice] = await store.open_escalations()
+    dialogue = Dialogue(store, clock, settings, PlanPolicy.load(None), terms)
+    plans = await dialogue.tap(CHAT, button_data("plans", 0), locale="en")
+    plan = await dialogue.tap(CHAT, button_data("plan", plans.version, "2"), locale="en")
+    await dialogue.tap(CHAT, button_data("agree", plan.version, "plan"), locale="en")
+    async with store.transaction() as tx:
+        [closed] = await tx.escalations_of(view.case.id)
+
+    assert view.case.status is CaseStatus.CONTACTING  # no pause: the follow-ups resume
+    assert notice.escalation.reason is EscalationReason.BROKEN_AGREEMENT
+    # Posted for staff, with no alert at a deadline: nothing waits on them.
+    assert [c.template for c in view.contacts if c.channel == "slack"] == ["escalation"]
+    assert (closed.decision, closed.decided_by) == ("agreed again", "customer")
+    assert await store.open_escalations() == []
 
 
 async def test_within_the_grace_period_the_plan_holds(

@@ -110,3 +110,19 @@ def test_a_decided_post_names_who_and_has_no_buttons() -> None:
 
     assert [block["type"] for block in blocks if block["type"] == "actions"] == []
     assert blocks[-1]["text"]["text"].startswith("*Rejected* by <@U-ANA> at <!date^1709578800^")
+
+
+def test_a_post_closed_with_its_case_says_so_and_mentions_no_one() -> None:
+    closed = _escalation(decided_at=AT, decided_by="billing", decision="closed")
+
+    blocks = decided_blocks(_view(), closed)
+
+    assert blocks[-1]["text"]["text"].startswith("*Closed with the case* by Settle at <!date^")
+
+
+def test_a_broken_agreement_offers_staff_the_chat_and_the_case_only() -> None:
+    notice = _escalation(reason=EscalationReason.BROKEN_AGREEMENT)
+
+    [actions] = [b for b in escalation_blocks(_view(), notice) if b["type"] == "actions"]
+
+    assert [e["action_id"] for e in actions["elements"]] == ["settle_take_over", "settle_assign"]

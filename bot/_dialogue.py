@@ -32,7 +32,6 @@ from bot._offer_turn import agree_offer, pick_offer, propose, proposed, show_off
 from bot._offers import MAX_INSTALMENTS, Offer
 from bot._plan_policy import PlanPolicy
 from bot._plans import Instalment, PaymentPlan, build_plan
-from bot._policy import profile_for
 from bot._respite import PAID, pause_for_advice
 from bot._retention import Catalogue
 from bot._settings import Settings
@@ -153,11 +152,7 @@ class _Turn:
     def _forbearance(self) -> bool:
         """Whether the customer's profile puts every forbearance option on the menu."""
         settings = self.d._settings
-        profile = profile_for(
-            self.customer.country,
-            default=settings.contact_profile,
-            overrides=settings.contact_profile_overrides,
-        )
+        profile = settings.profile_for(self.customer.country)
         return profile.forbearance
 
     # Buttons.

@@ -29,7 +29,7 @@ from bot._ladder import schedule_ladder
 from bot._lanes import Lanes
 from bot._metrics import Metrics
 from bot._model import CaseStatus, Contact, ContactStatus
-from bot._policy import NoContactTime, candidate_zones, next_allowed, profile_for
+from bot._policy import NoContactTime, candidate_zones, next_allowed
 from bot._respite import respite_hold
 from bot._settings import Settings
 from bot._takeover import STAFF_TEMPLATES, TAKEN_OVER
@@ -291,11 +291,7 @@ class OutboxWorker:
                 return False
             opted_out = await tx.is_opted_out(customer.id)
             case = None if contact.case_id is None else await tx.get_case(contact.case_id)
-            profile = profile_for(
-                customer.country,
-                default=self._settings.contact_profile,
-                overrides=self._settings.contact_profile_overrides,
-            )
+            profile = self._settings.profile_for(customer.country)
             sent: list[datetime] = []
             if contact.case_id is not None:
                 since = now - profile.cap_window

@@ -103,16 +103,17 @@ def profile_for(
     *,
     default: str = "default",
     overrides: Mapping[str, str] = MappingProxyType({}),
+    profiles: Mapping[str, Profile] = PROFILES,
 ) -> Profile:
     """The profile of a country: the operator's override, else the built-in one, else `default`."""
     # `overrides` maps ISO 3166 codes to profile names (`US=us-ma` for an operator collecting
-    # only in Massachusetts); a per-customer choice is the caller's: `PROFILES[name]`.
+    # only in Massachusetts); `profiles` are the built-in ones as the operator changed them.
     code = (country or "").upper()
     name = overrides.get(code) or _BY_COUNTRY.get(code) or default
     try:
-        return PROFILES[name]
+        return profiles[name]
     except KeyError:
-        known = ", ".join(sorted(PROFILES))
+        known = ", ".join(sorted(profiles))
         raise ConfigurationError(f"unknown contact profile {name!r}; expected {known}") from None
 
 

@@ -11,14 +11,17 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot._errors import InvalidInput
+from bot._errors import ConfigurationError, InvalidInput
 from bot._money import Money, parse_currency
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from bot._contact import Outreach
+    from bot._policy import Profile
     from bot._prelegal import PreLegalRules
 
 __all__ = ["Settings"]
@@ -198,6 +201,8 @@ class Settings(BaseSettings):
     # own, and country=profile pairs that override it, e.g. "US=us-ma".
     contact_profile: str = "default"
     contact_profile_overrides: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    # TOML file changing the profiles' rules or adding profiles (examples/contact-rules.toml).
+    contact_rules_file: Path | None = None
 
     default_locale: str = "en"
     # The zone of customers whose billing record has none ("today" is the customer's today).
@@ -211,6 +216,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "follow_up_file",
+        "contact_rules_file",
         "plan_policy_file",
         "authority_file",
         "billing_callback_url",
@@ -247,18 +253,25 @@ class Settings(BaseSettings):
         """Read `US=us-ma,GB=uk` into a mapping of country codes to profile names."""
         return _pairs(value, "COUNTRY=PROFILE")
 
-    @field_validator("contact_profile")
-    @classmethod
-    def _check_profile(cls, value: str) -> str:
-        _known_profile(value)
-        return value
-
-    @field_validator("contact_profile_overrides")
-    @classmethod
-    def _check_overrides(cls, value: dict[str, str]) -> dict[str, str]:
-        for name in value.values():
-            _known_profile(name)
-        return value
+    @model_validator(mode="after")
+    def _check_profiles(self) -> Settings:
+        """The profiles named must exist, built in or added by the rules file."""
+        try:
+            known = self.contact_profiles
+        except ConfigurationError as error:
+            raise ValueError(str(error)) from None
+        named = [("SETTLE_CONTACT_PROFILE", self.contact_profile)]
+        named += [
+            ("SETTLE_CONTACT_PROFILE_OVERRIDES", n)
+            for n in self.contact_profile_overrides.values()
+        ]
+        for setting, name in named:
+            if name not in known:
+                msg = (
+                    f"{setting}: unknown contact profile {name!r}; expected one of {sorted(known)}"
+                )
+                raise ValueError(msg)
+        return self
 
     @field_validator("default_locale")
     @classmethod
@@ -289,6 +302,24 @@ class Settings(BaseSettings):
     def min_substantial(self) -> dict[str, Money]:
         """`substantial_min_amount` as money."""
         return _min_amounts(self.substantial_min_amount)
+
+    @cached_property
+    def contact_profiles(self) -> Mapping[str, Profile]:
+        """The built-in contact profiles with SETTLE_CONTACT_RULES_FILE's changes."""
+        from bot._contact_rules import load_profiles
+
+        return load_profiles(self.contact_rules_file)
+
+    def profile_for(self, country: str | None) -> Profile:
+        """The contact profile of a customer in `country`, as the operator set them."""
+        from bot._policy import profile_for
+
+        return profile_for(
+            country,
+            default=self.contact_profile,
+            overrides=self.contact_profile_overrides,
+            profiles=self.contact_profiles,
+        )
 
     @cached_property
     def outreach(self) -> Outreach:
@@ -335,14 +366,6 @@ def _min_amounts(pairs: dict[str, str]) -> dict[str, Money]:
         }
     except InvalidInput as error:
         raise ValueError(f"{error.message}; expected e.g. 'USD=500,EUR=450'") from None
-
-
-def _known_profile(name: str) -> None:
-    # Imported here: the policy module reads settings types, not the other way round.
-    from bot._policy import PROFILES
-
-    if name not in PROFILES:
-        raise ValueError(f"unknown contact profile {name!r}; expected one of {sorted(PROFILES)}")
 
 
 def _pairs(value: object, shape: str) -> object:

@@ -19,7 +19,7 @@ from bot._contact import TELEGRAM
 from bot._escalations import StaffHours, escalate
 from bot._ladder import schedule_ladder
 from bot._model import Case, CaseStatus, Customer, EscalationReason
-from bot._policy import candidate_zones, next_allowed, profile_for
+from bot._policy import candidate_zones, next_allowed
 from bot._respite import ADVICE, OPEN_ENDED, end_advice_pause
 from bot._settings import Settings
 from bot.ports import AuditRecord, Clock, Store, Tx
@@ -169,11 +169,7 @@ class _Watch:
         A payment due on a Monday is reminded on the Friday before rather than held past it.
         """
         zones = candidate_zones(self.customer, default_zone=self.settings.default_timezone)
-        profile = profile_for(
-            self.customer.country,
-            default=self.settings.contact_profile,
-            overrides=self.settings.contact_profile_overrides,
-        )
+        profile = self.settings.profile_for(self.customer.country)
         for back in range(_LOOK_AHEAD.days):
             moment = reminder_moment(due_on - timedelta(days=back), self.zone, at=self.reminder_at)
             # A time already passed today means "now", if now is allowed.

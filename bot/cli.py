@@ -36,6 +36,9 @@ def _settings() -> Settings:
         return Settings()
     except ValidationError as error:
         first = error.errors()[0]
+        if not first["loc"]:  # a rule across settings: its message names them
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise click.UsageError(message) from None
         name = "SETTLE_" + "_".join(str(part) for part in first["loc"]).upper()
         raise click.UsageError(f"{name}: {first['msg']}") from None
 

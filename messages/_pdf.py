@@ -12,10 +12,6 @@ import io
 from datetime import datetime
 from pathlib import Path
 
-import segno
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-
 __all__ = ["Document"]
 
 _FONTS = Path(__file__).with_name("fonts")
@@ -32,6 +28,10 @@ class Document:
     """One A4 document; paragraphs and tables follow the language's direction."""
 
     def __init__(self, language: str, *, title: str, created: datetime) -> None:
+        # Imported here: fpdf2 and its font tools take a large share of the service's
+        # start-up time and memory, and only letters and case files need them.
+        from fpdf import FPDF
+
         self.language = language
         self.rtl = language in _SHAPING
         pdf = FPDF(format="A4")
@@ -87,6 +87,8 @@ class Document:
 
     def qr(self, link: str, *, size: float = 32) -> None:
         """`link` as a QR code, on the reading side of the page."""
+        import segno
+
         image = io.BytesIO()
         segno.make(link, error="m").save(image, kind="png", scale=6, border=2)
         image.seek(0)
@@ -98,6 +100,8 @@ class Document:
         return bytes(self._pdf.output())
 
     def _write(self, text: str, *, height: float = _LINE) -> None:
+        from fpdf.enums import XPos, YPos
+
         self._pdf.multi_cell(
             0,
             height,

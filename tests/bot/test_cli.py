@@ -297,3 +297,17 @@ def test_serve_refuses_a_port_out_of_range_naming_the_option(runner: CliRunner) 
 
     assert result.exit_code == 2
     assert "--port" in result.output
+
+
+def test_a_bad_contact_rules_file_stops_the_command_naming_it(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[il]\nquiet_from = { shabbat = "14:00" }\n', encoding="utf-8")
+    monkeypatch.setenv("SETTLE_CONTACT_RULES_FILE", str(rules))
+
+    result = runner.invoke(main, ["triage"])
+
+    assert result.exit_code == 2
+    assert f"SETTLE_CONTACT_RULES_FILE {rules}: il.quiet_from" in result.output
+    assert "unknown day 'shabbat'" in result.output

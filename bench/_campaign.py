@@ -19,10 +19,8 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -30,11 +28,8 @@ from bot import (
     CaseStatus,
     CaseType,
     Customer,
-    NoContactTime,
     Reason,
     SystemClock,
-    next_allowed,
-    profile_for,
 )
 from bot.ports import ChannelLink
 from storage import SqliteStore
@@ -42,52 +37,31 @@ from storage import SqliteStore
 TOKEN = "123456:bench-token"  # noqa: S105 - the emulator's fake token
 FIRST_CHAT = 1_000_000
 
-# Zones tried in turn for the seeded customers, with a country for its public holidays.
-ZONES = (
-    ("America/New_York", "US"),
-    ("Europe/London", "GB"),
-    ("Asia/Tokyo", "JP"),
-    ("America/Los_Angeles", "US"),
-    ("Europe/Berlin", "DE"),
-    ("Asia/Kolkata", "IN"),
-    ("Australia/Sydney", "AU"),
-    ("America/Sao_Paulo", "BR"),
-    ("Pacific/Auckland", "NZ"),
-    ("Asia/Singapore", "SG"),
-)
+# The contact rules the benchmarks run under: every day, all day, so that they run at any
+# hour and on weekends. The outbox applies the policy to each message all the same.
+ALL_HOURS = """
+[default]
+window_start = "00:00"
+window_end = "23:59"
+weekend = []
+"""
 
 
-def contact_zone(*, for_minutes: float) -> tuple[str, str]:
-    """A zone and country whose contact window is open now and stays open for a while.
-
-    The outbox holds messages outside 08:00-21:00 local time and on quiet days (weekends,
-    public holidays); asking the product's own policy keeps the scripts runnable any day.
-    """
-    now = datetime.now(UTC)
-    for zone, country in ZONES:
-        profile = profile_for(country)
-        moments = [now, now + timedelta(minutes=for_minutes)]
-        try:
-            if all(
-                next_allowed(m, zones=(ZoneInfo(zone),), profile=profile, country=country).allowed
-                for m in moments
-            ):
-                return zone, country
-        except NoContactTime:
-            continue
-    raise SystemExit(f"no zone of {[z for z, _ in ZONES]} is inside its contact window now")
+def open_rules(folder: Path) -> Path:
+    """Write the all-hours contact rules in `folder`; the file, for SETTLE_CONTACT_RULES_FILE."""
+    path = folder / "contact-rules.toml"
+    path.write_text(ALL_HOURS, encoding="utf-8")
+    return path
 
 
-async def _seed(path: Path, count: int, zone: str, country: str) -> None:
+async def _seed(path: Path, count: int) -> None:
     clock = SystemClock()
     store = await SqliteStore.open(path, clock)
     try:
         async with store.transaction() as tx:
             for n in range(count):
                 customer = f"B-{n}"
-                await tx.upsert_customer(
-                    Customer(customer, locale="en_US", timezone=zone, country=country)
-                )
+                await tx.upsert_customer(Customer(customer, locale="en_US", timezone="UTC"))
                 chat = str(FIRST_CHAT + n)
                 await tx.link_channel(ChannelLink(customer, "telegram", chat, clock.now()))
                 case = await tx.insert_case(
@@ -112,9 +86,9 @@ async def _seed(path: Path, count: int, zone: str, country: str) -> None:
         await store.close()
 
 
-def seed(path: Path, count: int, zone: str, country: str) -> None:
+def seed(path: Path, count: int) -> None:
     """Queue one first message to each of `count` customers, each in a chat of their own."""
-    asyncio.run(_seed(path, count, zone, country))
+    asyncio.run(_seed(path, count))
 
 
 def statuses(path: Path) -> dict[str, int]:
@@ -183,6 +157,7 @@ class Server:
             "SETTLE_TRIAGE_EVERY_HOURS": "0",
             "SETTLE_WATCH_EVERY_MINUTES": "0",
             "SETTLE_LOG_LEVEL": "WARNING",
+            "SETTLE_CONTACT_RULES_FILE": str(open_rules(folder)),
             "PTB_TIMEDELTA": "true",  # RetryAfter warns on every 429 without it (PTB 22.2)
             **settings,
         }

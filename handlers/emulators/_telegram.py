@@ -132,6 +132,8 @@ class TelegramEmulator:
             ]
         )
         self._calls: list[ApiCall] = []
+        # Called with each call as it is recorded (a benchmark times answers by them).
+        self.observers: list[Callable[[ApiCall], None]] = []
         self._messages: dict[tuple[int, int], JSONDict] = {}
         self._shown: list[tuple[int, int]] = []
         self._last_message_id: dict[int, int] = {}
@@ -431,7 +433,10 @@ class TelegramEmulator:
         except ClientDisconnect:  # the bot's process died mid-request: Telegram saw nothing
             logger.debug("Client left before sending all of %s", name)
             return JSONResponse({}, status_code=HTTPStatus.BAD_REQUEST)
-        self._calls.append(ApiCall(name, params, started, status, body))
+        call = ApiCall(name, params, started, status, body)
+        self._calls.append(call)
+        for observer in self.observers:
+            observer(call)
         self._notify()
         duration_ms = (time.time() - started) * 1000
         logger.debug("Answered %s with %d in %.1f ms", name, status, duration_ms)

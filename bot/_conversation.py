@@ -35,7 +35,7 @@ class Conversation:
 
     async def locale_of(self, chat_id: str) -> str | None:
         """The linked customer's language: their own choice, else the billing record's."""
-        async with self._store.transaction() as tx:
+        async with self._store.reading() as tx:
             customer_id = await tx.customer_of_chat(TELEGRAM, chat_id)
             customer = None if customer_id is None else await tx.get_customer(customer_id)
         return None if customer is None else customer.language

@@ -73,7 +73,7 @@ class TakeOver:
 
     async def thread_of(self, channel: str, thread_ts: str) -> Escalation | None:
         """The taken-over escalation whose post starts this Slack thread, if one is."""
-        async with self._store.transaction() as tx:
+        async with self._store.reading() as tx:
             escalation = await tx.escalation_at_post(channel, thread_ts)
         return escalation if escalation is not None and escalation.is_taken_over else None
 
@@ -90,6 +90,10 @@ class TakeOver:
         False when no one has taken the customer's conversation over: the bot answers.
         """
         now = self._clock.now()
+        async with self._store.reading() as tx:
+            # Nearly always no one has: found without waiting for the writers.
+            if await _taken_over(tx, chat_id) is None:
+                return False
         async with self._store.transaction() as tx:
             escalation = await _taken_over(tx, chat_id)
             if escalation is None:
@@ -107,7 +111,7 @@ class TakeOver:
 
     async def is_taken_over(self, chat_id: str) -> bool:
         """Whether a person has the chat's conversation, so that the bot keeps quiet."""
-        async with self._store.transaction() as tx:
+        async with self._store.reading() as tx:
             return await _taken_over(tx, chat_id) is not None
 
 

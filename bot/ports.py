@@ -437,6 +437,13 @@ class Store(Protocol):
         """A read-then-write unit of work, serialised with other writers."""
         ...
 
+    def reading(self) -> AbstractAsyncContextManager[Tx]:
+        """Lookups that write nothing: they never wait for a writer, nor hold one up.
+
+        Each statement sees what was committed when it ran; a write through it fails.
+        """
+        ...
+
     async def start(self, *, migrate: bool = True) -> None:
         """Connect, and bring the schema up to date unless told not to."""
         ...

@@ -117,6 +117,7 @@ class SqliteStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await _connect(self.path)
         self._reader = await _connect(self.path)
+        await self._reader.execute("PRAGMA query_only = ON")
         if migrate:
             await self.migrate()
 
@@ -148,6 +149,11 @@ class SqliteStore:
                 await self._w.execute("ROLLBACK")
                 raise
             await self._w.execute("COMMIT")
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[SqliteTx]:
+        # The reader connection is query-only: a write through it raises.
+        yield SqliteTx(self._r, self._clock.now())
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteTx]:

@@ -316,3 +316,20 @@ async def test_a_file_that_is_not_a_database_is_refused_naming_it(
 
     with pytest.raises(ConfigurationError, match=r"settle\.db: not a Settle database"):
         await SqliteStore.open(garbage, clock)
+
+
+async def test_reading_sees_what_was_committed_and_refuses_to_write(store: SqliteStore) -> None:
+    async with store.transaction() as tx:
+        await tx.upsert_customer(Customer("C-R", locale="he_IL"))
+        await tx.link_channel(ChannelLink("C-R", "telegram", "42", NOW))
+
+    async with store.reading() as tx:
+        found = await tx.customer_of_chat("telegram", "42")
+        customer = await tx.get_customer("C-R")
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        async with store.reading() as tx:
+            await tx.upsert_customer(Customer("C-W"))
+
+    assert (found, customer.locale if customer else None) == ("C-R", "he_IL")
+    async with store.reading() as tx:
+        assert await tx.get_customer("C-W") is None

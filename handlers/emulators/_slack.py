@@ -521,7 +521,7 @@ class SlackEmulator:
         _content(params)
         ts = f"{int(time.time())}.{next(self._ids):06d}"
         message = {"type": "message", "user": self.bot_user_id, "ts": ts, "bot_id": "B111"}
-        message |= {key: params[key] for key in ("text", "blocks") if key in params}
+        message |= {key: params[key] for key in ("text", "blocks", "thread_ts") if key in params}
         self._messages[(channel, ts)] = message
         return {"channel": channel, "ts": ts, "message": copy.deepcopy(message)}
 

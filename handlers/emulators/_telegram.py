@@ -206,6 +206,12 @@ class TelegramEmulator:
         keys = [key for key in self._shown if chat_id in (None, key[0])]
         return [_snapshot(self._messages[key]) for key in keys]
 
+    def history(self, chat_id: int) -> list[JSONDict]:
+        """Return every message of a chat, the user's and the bot's, as it shows now, oldest
+        first; clear() forgets none of them."""
+        ids = sorted(message_id for chat, message_id in self._messages if chat == chat_id)
+        return [_snapshot(self._messages[(chat_id, message_id)]) for message_id in ids]
+
     def deliveries(self) -> list[WebhookDelivery]:
         """Return the webhook deliveries since the last clear(), oldest first."""
         return list(self._deliveries)

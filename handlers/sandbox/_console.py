@@ -240,7 +240,8 @@ class _Console:
         if response.status_code != 200:
             error = answer.get("error") or {}
             raise FormError(str(error.get("field", "event")), str(error.get("message", "")))
-        return f"billing event {event['type']} for {event['customer']}: {answer.get('outcome')}"
+        customer = event["customer"]["id"]
+        return f"billing event {event['type']} for {customer}: {answer.get('outcome')}"
 
     async def _case(self, customer_id: str) -> CaseView | None:
         views = [

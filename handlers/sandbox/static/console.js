@@ -1,8 +1,12 @@
 // Refresh the parts of the console marked data-live from the server every second, leaving
-// alone a part that holds the keyboard focus (a reply or a form being typed in).
+// alone a part where something is being typed (a reply, a form).
 (function () {
   "use strict";
   const parser = new DOMParser();
+  function typing(part) {
+    const active = document.activeElement;
+    return part.contains(active) && ["INPUT", "TEXTAREA", "SELECT"].includes(active.tagName);
+  }
   async function refresh() {
     try {
       const response = await fetch(window.location.href, { cache: "no-store" });
@@ -10,7 +14,7 @@
       const fresh = parser.parseFromString(await response.text(), "text/html");
       for (const part of document.querySelectorAll("[data-live]")) {
         const next = fresh.getElementById(part.id);
-        if (!next || part.contains(document.activeElement)) continue;
+        if (!next || typing(part)) continue;
         if (next.innerHTML !== part.innerHTML) part.innerHTML = next.innerHTML;
       }
     } catch (error) {
@@ -18,6 +22,11 @@
     }
   }
   window.setInterval(refresh, 1000);
+  // Browsers slow the timers of a hidden tab: catch up as soon as the console shows again.
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) refresh();
+  });
+  window.addEventListener("focus", refresh);
   const chat = document.getElementById("chat");
   if (chat) chat.scrollTop = chat.scrollHeight;
   const input = document.getElementById("say-text");

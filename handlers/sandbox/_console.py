@@ -56,6 +56,7 @@ class _Console:
             error=params.get("error") == "1",
             cases=await self.sandbox.runtime.store.list_cases(),
             next_job=await self._next_job(),
+            names={member.user.id: member.user.name for member in self.sandbox.staff},
         )
         return HTMLResponse(render_page(self.sandbox, view))
 

@@ -51,6 +51,7 @@ class View:
     error: bool
     cases: list[CaseView]
     next_job: datetime | None
+    names: dict[str, str]  # Slack user id -> name, for mentions
 
     def query(self, **changes: str) -> str:
         values = {"customer": self.customer or "", "staff": self.staff.user.id} | changes
@@ -236,11 +237,15 @@ def _channel(sandbox: Sandbox, view: View, channel: str) -> str:
 
 def _post(post: dict[str, Any], thread: list[dict[str, Any]], view: View, channel: str) -> str:
     body = render_blocks(
-        post.get("blocks"), post.get("text", ""), _click_form(view, channel, post["ts"])
+        post.get("blocks"),
+        post.get("text", ""),
+        _click_form(view, channel, post["ts"]),
+        names=view.names,
     )
     replies = "".join(
         f"<li><strong>{escape(str(m.get('name') or 'Settle'))}</strong> "
-        f'<span dir="auto">{escape(str(m.get("text", "")))}</span></li>'
+        + render_blocks(None, str(m.get("text", "")), _none, names=view.names)
+        + "</li>"
         for m in thread
     )
     reply = (
@@ -256,12 +261,18 @@ def _post(post: dict[str, Any], thread: list[dict[str, Any]], view: View, channe
     return f'<article class="post" data-ts="{ts}">{body}{thread_html}{reply}</article>'
 
 
+def _none(action_id: str, label: str, style: str) -> str:
+    return ""
+
+
 def _ephemeral(sandbox: Sandbox, view: View) -> str:
     shown = sandbox.slack.ephemeral(view.staff.user.id)[-3:]
     html = ""
     for message in reversed(shown):
         button = _click_form(view, message["channel"], message["ts"])
-        body = render_blocks(message.get("blocks"), message.get("text", ""), button)
+        body = render_blocks(
+            message.get("blocks"), message.get("text", ""), button, names=view.names
+        )
         html += f'<aside class="ephemeral"><p class="muted">Only visible to you</p>{body}</aside>'
     return html
 
@@ -275,7 +286,7 @@ def _modal(sandbox: Sandbox, view: View) -> str:
     fields = ""
     for block in modal.get("blocks") or []:
         if block.get("type") != "input":
-            fields += render_blocks([block], "", lambda *_: "")
+            fields += render_blocks([block], "", _none)
             continue
         fields += _input(block, errors.get(block["block_id"]))
     title = escape(str((modal.get("title") or {}).get("text", "Form")))
@@ -318,7 +329,7 @@ def _home(sandbox: Sandbox, view: View) -> str:
             f"</form>"
         )
 
-    return render_blocks(home.get("blocks"), "", button)
+    return render_blocks(home.get("blocks"), "", button, names=view.names)
 
 
 # The billing pane.

@@ -113,6 +113,11 @@ class Sandbox:
         )
 
 
+def clock_file(database: Path) -> Path:
+    """Where the sandbox's clock is kept, beside its database."""
+    return database.with_name(database.name + ".clock")
+
+
 def sandbox_files(database: Path) -> list[Path]:
     """The files a sandbox keeps: the database, its journal, the clock and the lock."""
     names = ["", "-wal", "-shm", "-journal", ".clock", ".serve.lock"]
@@ -178,7 +183,7 @@ def _prepare_files(database: Path, *, reset: bool) -> bool:
             path.unlink(missing_ok=True)
     fresh = not database.exists()
     if fresh:
-        sandbox_files(database)[3].unlink(missing_ok=True)  # a new database starts the clock
+        clock_file(database).unlink(missing_ok=True)  # a new database starts the clock
     return fresh
 
 
@@ -194,7 +199,7 @@ async def running_sandbox(
     from handlers.sandbox._console import console_routes
 
     fresh = _prepare_files(database, reset=reset)
-    clock = SandboxClock(sandbox_files(database)[3])
+    clock = SandboxClock(clock_file(database))
     token = f"{secrets.randbelow(10**9)}:sandbox-{secrets.token_urlsafe(16)}"
     telegram = TelegramEmulator(token, username=BOT_USERNAME, first_name="Settle")
     slack = SlackEmulator(

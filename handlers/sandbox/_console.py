@@ -26,9 +26,10 @@ from starlette.staticfiles import StaticFiles
 from bot import ContactStatus
 from bot.ports import CaseView
 from handlers.sandbox._billing import BillingForm, Form, FormError, post_event, read_form
-from handlers.sandbox._pages import View, render_page
+from handlers.sandbox._pages import render_page
 from handlers.sandbox._sandbox import Sandbox
 from handlers.sandbox._stand_in import stand_in_routes
+from handlers.sandbox._view import View
 
 __all__ = ["console_routes"]
 
@@ -36,6 +37,12 @@ logger = logging.getLogger(__name__)
 
 _Action = Callable[[Request, Form], Awaitable[str | None]]
 _STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
+# After playing the customer, the keyboard goes back to the message box.
+_FOCUS = {
+    "/sandbox/customer/open": "say-text",
+    "/sandbox/customer/say": "say-text",
+    "/sandbox/customer/press": "say-text",
+}
 
 
 class _Console:
@@ -60,8 +67,9 @@ class _Console:
         )
         return HTMLResponse(render_page(self.sandbox, view))
 
-    def action(self, act: _Action) -> Callable[[Request], Awaitable[Response]]:
-        """Run `act` on the posted form; come back to the page with its note, or its error."""
+    def action(self, act: _Action, *, focus: str = "") -> Callable[[Request], Awaitable[Response]]:
+        """Run `act` on the posted form; come back to the page with its note, or its error,
+        and the keyboard on the element `focus` names."""
 
         async def endpoint(request: Request) -> Response:
             form = await read_form(request)
@@ -74,7 +82,8 @@ class _Console:
                 selection | ({"note": note} if note else {}) | ({"error": "1"} if error else {})
             )
             query = {key: value for key, value in query.items() if value}
-            return RedirectResponse(f"/sandbox?{urlencode(query)}", status_code=303)
+            fragment = f"#{focus}" if focus else ""
+            return RedirectResponse(f"/sandbox?{urlencode(query)}{fragment}", status_code=303)
 
         return endpoint
 
@@ -329,7 +338,10 @@ def console_routes(sandbox: Sandbox) -> list[BaseRoute]:
         Route("/sandbox", console.page),
         Route("/sandbox/files/{file_id}", console.file),
         Route("/sandbox/billing/callbacks", console.heard, methods=["POST"]),
-        *(Route(path, console.action(act), methods=["POST"]) for path, act in actions.items()),
+        *(
+            Route(path, console.action(act, focus=_FOCUS.get(path, "")), methods=["POST"])
+            for path, act in actions.items()
+        ),
         *stand_in_routes(sandbox, console.send),
         Mount("/sandbox/static", app=StaticFiles(directory=static), name="sandbox-static"),
     ]

@@ -29,6 +29,7 @@
   window.addEventListener("focus", refresh);
   const chat = document.getElementById("chat");
   if (chat) chat.scrollTop = chat.scrollHeight;
-  const input = document.getElementById("say-text");
-  if (input && document.referrer) input.focus({ preventScroll: true });
+  // After an action the server names, in the address's fragment, where the keyboard goes.
+  const target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  if (target) target.focus({ preventScroll: true });
 })();

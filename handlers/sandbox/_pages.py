@@ -91,7 +91,7 @@ def _customer_pane(sandbox: Sandbox, view: View) -> str:
             f"{escape(customer_id)} {name}</a> <span class=muted>{language} · "
             f"{escape(summary)}</span></li>"
         )
-    picker = f'<ul class="customers">{"".join(rows)}</ul>'
+    picker = f'<ul class="customers" data-live id="customers">{"".join(rows)}</ul>'
     if view.customer is None:
         return picker + "<p>Pick a customer to play them in the chat.</p>"
     chat = _chat(sandbox, view)

@@ -15,7 +15,9 @@
       for (const part of document.querySelectorAll("[data-live]")) {
         const next = fresh.getElementById(part.id);
         if (!next || typing(part)) continue;
-        if (next.innerHTML !== part.innerHTML) part.innerHTML = next.innerHTML;
+        if (next.innerHTML === part.innerHTML) continue;
+        part.innerHTML = next.innerHTML;
+        if (part.id === "chat") part.scrollTop = part.scrollHeight;
       }
     } catch (error) {
       // The sandbox stopped or restarts; try again on the next tick.

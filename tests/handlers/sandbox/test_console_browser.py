@@ -160,3 +160,20 @@ async def test_a_plan_beyond_the_bot_is_approved_by_staff_and_accepted(
 
     assert re.match(r"Mon 04 Mar 2024 14:00 UTC", before)
     assert await page.locator("#now").inner_text() == "Tue 05 Mar 2024 14:00 UTC"
+
+
+@pytest.mark.parametrize(("customer", "greeting"), [("C-102", "שלום!"), ("C-204", "مرحبًا!")])
+async def test_hebrew_and_arabic_read_right_to_left(
+    sandbox: tuple[Sandbox, str], browser: Browser, customer: str, greeting: str
+) -> None:
+    _box, origin = sandbox
+    page = await browser.new_page(viewport={"width": 1600, "height": 1000})
+    steps = Steps(page, f"right-to-left-{customer}")
+    await page.goto(f"{origin}/sandbox?customer={customer}")
+
+    await page.get_by_role("button", name=f"Open the bot as {customer}").click()
+    first = page.locator("#chat .msg.bot .text").filter(has_text=greeting)
+    await expect(first).to_be_visible(timeout=WAIT_MS)
+    await steps.shot("first-message")
+
+    assert await first.evaluate("e => getComputedStyle(e).direction") == "rtl"

@@ -51,6 +51,19 @@ async def test_samples_open_types_a_and_c_in_four_languages(
     assert opened >= {(kind, lang) for kind in "AC" for lang in ("en", "he", "ru", "ar")}
 
 
+async def test_a_reversed_payment_in_the_samples_waits_for_staff_on_the_desk(
+    sandbox: tuple[Sandbox, str],
+) -> None:
+    box, origin = sandbox
+
+    await box.slack.wait_for("chat.postMessage", timeout=10)
+    page = await _page(origin)
+
+    [post] = box.slack.messages("C-DESK")
+    assert "C-106" in str(post["blocks"])
+    assert "payment reversed" in page.casefold()
+
+
 async def test_opening_the_bot_links_the_chat_and_shows_hebrew_right_to_left(
     sandbox: tuple[Sandbox, str],
 ) -> None:
@@ -188,7 +201,10 @@ async def test_staff_clicks_reach_the_desk_signed_as_the_chosen_member(
     await _opened(box, origin, "C-201")
     chat = box.chat_id("C-201")
     await box.telegram.send_text(chat, "I want to talk to a person")
-    post = await box.slack.wait_for("chat.postMessage", timeout=10)
+    post = await box.slack.wait_for(
+        lambda c: c.method == "chat.postMessage" and "C-201" in str(c.params.get("blocks")),
+        timeout=10,
+    )
 
     await _post(
         origin,

@@ -26,6 +26,15 @@ async def _tap(box: Sandbox, customer: str, label: str) -> None:
     raise AssertionError(f"no button {label!r} in the chat of {customer}")
 
 
+async def _post_about(box: Sandbox, customer: str) -> str:
+    """The ts of the first escalation posted about `customer`."""
+    post = await box.slack.wait_for(
+        lambda c: c.method == "chat.postMessage" and customer in str(c.params.get("blocks")),
+        timeout=10,
+    )
+    return str(post.response["ts"])
+
+
 async def _plan_request(box: Sandbox, origin: str) -> str:
     """C-201 asks for 12 monthly payments, beyond the bot; the ts of the desk's post."""
     await _opened(box, origin, "C-201")
@@ -34,8 +43,7 @@ async def _plan_request(box: Sandbox, origin: str) -> str:
     await box.telegram.wait_for("sendMessage", chat_id=chat, count=3, timeout=10)
     for label in ("Choose a payment plan", "I need more time to pay", "12"):
         await _tap(box, "C-201", label)
-    post = await box.slack.wait_for("chat.postMessage", timeout=10)
-    return str(post.response["ts"])
+    return await _post_about(box, "C-201")
 
 
 async def _click(origin: str, staff: str, ts: str, action_id: str) -> dict[str, list[str]]:
@@ -89,8 +97,7 @@ async def test_a_reply_in_a_taken_over_thread_reaches_the_chat(
     await _opened(box, origin, "C-202")
     chat = box.chat_id("C-202")
     await box.telegram.send_text(chat, "I want to talk to a person")
-    post = await box.slack.wait_for("chat.postMessage", timeout=10)
-    ts = str(post.response["ts"])
+    ts = await _post_about(box, "C-202")
     await _click(origin, "U-BEN", ts, "settle_take_over")
     await box.slack.wait_for(lambda c: c.method == "chat.update", timeout=10)
     sent = len(box.telegram.sent_messages(chat))

@@ -7,6 +7,7 @@ sends to billing's pages and billing's callbacks point at the console, which pla
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import secrets
 import zlib
@@ -118,9 +119,14 @@ def clock_file(database: Path) -> Path:
     return database.with_name(database.name + ".clock")
 
 
+def chats_file(database: Path) -> Path:
+    """Where the chats and channels of the emulators are kept between two runs."""
+    return database.with_name(database.name + ".chats.json")
+
+
 def sandbox_files(database: Path) -> list[Path]:
-    """The files a sandbox keeps: the database, its journal, the clock and the lock."""
-    names = ["", "-wal", "-shm", "-journal", ".clock", ".serve.lock"]
+    """The files a sandbox keeps: the database, its journal, the clock, the chats, the lock."""
+    names = ["", "-wal", "-shm", "-journal", ".clock", ".chats.json", ".serve.lock"]
     return [database.with_name(database.name + suffix) for suffix in names]
 
 
@@ -183,7 +189,9 @@ def _prepare_files(database: Path, *, reset: bool) -> bool:
             path.unlink(missing_ok=True)
     fresh = not database.exists()
     if fresh:
-        clock_file(database).unlink(missing_ok=True)  # a new database starts the clock
+        # A new database starts the clock and the chats again.
+        clock_file(database).unlink(missing_ok=True)
+        chats_file(database).unlink(missing_ok=True)
     return fresh
 
 
@@ -230,7 +238,30 @@ async def running_sandbox(
             ]
         )
         sandbox.app = app
+        _restore(sandbox, chats_file(database))
         yield sandbox
+        _save(sandbox, chats_file(database))
     finally:
         await slack.stop()
         await telegram.stop()
+
+
+def _save(sandbox: Sandbox, path: Path) -> None:
+    state = {
+        "telegram": sandbox.telegram.snapshot(),
+        "slack": sandbox.slack.snapshot(),
+        "replies": sandbox.replies,
+        "heard": sandbox.heard,
+    }
+    path.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+    logger.info("sandbox chats kept in %s", path)
+
+
+def _restore(sandbox: Sandbox, path: Path) -> None:
+    if not path.exists():
+        return
+    state = json.loads(path.read_text(encoding="utf-8"))
+    sandbox.telegram.restore(state["telegram"])
+    sandbox.slack.restore(state["slack"])
+    sandbox.replies.extend(state["replies"])
+    sandbox.heard.extend(state["heard"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -20,12 +21,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-async def sandbox(settings: Settings, tmp_path: Path) -> AsyncIterator[tuple[Sandbox, str]]:
-    """The running sandbox and its origin; the bot's links point at that origin."""
+@asynccontextmanager
+async def serving(
+    settings: Settings, database: Path, *, reset: bool = False
+) -> AsyncIterator[tuple[Sandbox, str]]:
+    """Run a sandbox on `database` under uvicorn, as `settle sandbox` does; its origin."""
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
-    async with running_sandbox(settings, database=tmp_path / "sandbox.db", origin=origin) as box:
+    async with running_sandbox(settings, database=database, origin=origin, reset=reset) as box:
         config = uvicorn.Config(box.app, host="127.0.0.1", port=port, log_config=None)
         server = uvicorn.Server(config)
         task = asyncio.create_task(server.serve())
@@ -38,3 +41,10 @@ async def sandbox(settings: Settings, tmp_path: Path) -> AsyncIterator[tuple[San
         finally:
             server.should_exit = True
             await task
+
+
+@pytest.fixture
+async def sandbox(settings: Settings, tmp_path: Path) -> AsyncIterator[tuple[Sandbox, str]]:
+    """The running sandbox and its origin; the bot's links point at that origin."""
+    async with serving(settings, tmp_path / "sandbox.db") as served:
+        yield served

@@ -15,8 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from bot import ContactStatus, Settings
-from handlers.sandbox import SAMPLE_START, Sandbox, running_sandbox, sandbox_files
-from tests.handlers.sandbox.conftest import free_port
+from handlers.sandbox import SAMPLE_START, Sandbox, sandbox_files
+from tests.handlers.sandbox.conftest import serving
 
 
 async def _post(origin: str, path: str, **fields: str) -> dict[str, list[str]]:
@@ -222,15 +222,41 @@ async def test_staff_clicks_reach_the_desk_signed_as_the_chosen_member(
     assert re.search(r"Only visible to you</p>.*You are not in an authority tier", page, re.S)
 
 
+async def test_a_restart_keeps_the_chats_and_the_channels(
+    settings: Settings, tmp_path: Path
+) -> None:
+    database = tmp_path / "sandbox.db"
+    async with serving(settings, database) as (box, origin):
+        await _opened(box, origin, "C-201")
+        await box.slack.wait_for("chat.postMessage", timeout=10)
+        chat = box.telegram.history(box.chat_id("C-201"))
+        desk = box.slack.messages("C-DESK")
+
+    async with serving(settings, database) as (box, origin):
+        await box.telegram.send_text(box.chat_id("C-201"), "/menu")
+        await box.telegram.wait_for("sendMessage", chat_id=box.chat_id("C-201"), timeout=10)
+        again = box.telegram.history(box.chat_id("C-201"))
+        page = await _page(origin, customer="C-201")
+
+    assert again[: len(chat)] == chat
+    assert [m["message_id"] for m in again[len(chat) :]] == [len(chat) + 1, len(chat) + 2]
+    assert box.slack.messages("C-DESK") == desk
+    assert chat[-1]["text"] in page
+
+
 async def test_reset_starts_again_from_the_samples(settings: Settings, tmp_path: Path) -> None:
     database = tmp_path / "sandbox.db"
-    origin = f"http://127.0.0.1:{free_port()}"
-    async with running_sandbox(settings, database=database, origin=origin) as box:
+    async with serving(settings, database) as (box, origin):
+        await _opened(box, origin, "C-101")
         box.clock.advance(timedelta(days=3))
-    kept = [path.name for path in sandbox_files(database) if path.exists()]
+    kept = {path.name for path in sandbox_files(database) if path.exists()}
 
-    async with running_sandbox(settings, database=database, origin=origin, reset=True) as box:
+    async with serving(settings, database, reset=True) as (box, _origin):
         restarted = box.clock.now()
+        chat = box.telegram.history(box.chat_id("C-101"))
+        views = await box.runtime.store.list_cases()
 
-    assert {"sandbox.db", "sandbox.db.clock"} <= set(kept)
+    assert {"sandbox.db", "sandbox.db.clock", "sandbox.db.chats.json"} <= kept
     assert restarted == SAMPLE_START
+    assert chat == []
+    assert {v.case.status.value for v in views if v.customer.id == "C-101"} == {"no channel yet"}

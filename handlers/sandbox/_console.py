@@ -244,7 +244,8 @@ class _Console:
     async def send(self, request: Request, event: dict[str, Any]) -> str:
         """Sign and POST `event`; what the endpoint answered, or `FormError` naming its field."""
         secret = self.sandbox.settings.webhook_secret
-        assert secret is not None  # the sandbox always sets one
+        if secret is None:
+            raise FormError("SETTLE_WEBHOOK_SECRET", "not set; the sandbox sets one at start")
         response = await post_event(_origin(request), secret.get_secret_value(), event)
         answer = response.json()
         if response.status_code != 200:

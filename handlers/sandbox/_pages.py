@@ -65,7 +65,8 @@ def _clock(sandbox: Sandbox, view: View) -> str:
     )
     return (
         f'<form method="post" action="/sandbox/clock" class="clock" data-live id="clock">'
-        f'{view.hidden()}<strong>Sandbox time</strong> <time id="now">{_when(now)}</time> '
+        f"{view.hidden()}<strong>Sandbox time</strong> "
+        f'<time id="now" datetime="{now.isoformat()}">{_when(now)}</time> '
         f'<span class="muted">({escape(upcoming)})</span> {buttons}</form>'
     )
 
@@ -94,7 +95,7 @@ def _customer_pane(sandbox: Sandbox, view: View) -> str:
     picker = f'<ul class="customers" data-live id="customers">{"".join(rows)}</ul>'
     if view.customer is None:
         return picker + "<p>Pick a customer to play them in the chat.</p>"
-    chat = _chat(sandbox, view)
+    chat = _chat(sandbox, view, view.customer)
     return (
         f"{picker}"
         f'<form method="post" action="/sandbox/customer/open">{view.hidden()}'
@@ -114,9 +115,8 @@ def _by_customer(cases: list[CaseView]) -> dict[str, CaseView]:
     return dict(sorted(chosen.items()))
 
 
-def _chat(sandbox: Sandbox, view: View) -> str:
-    assert view.customer is not None
-    messages = sandbox.telegram.history(sandbox.chat_id(view.customer))
+def _chat(sandbox: Sandbox, view: View, customer: str) -> str:
+    messages = sandbox.telegram.history(sandbox.chat_id(customer))
     if not messages:
         return '<p class="muted">No messages yet: open the bot.</p>'
     return "".join(_bubble(message, view) for message in messages)

@@ -120,7 +120,7 @@ class _StandIn:
             )
         back = "/sandbox?" + urlencode({"customer": customer})
         body = (
-            f'<p role="status" id="done">Saved. {escape(outcome)}.</p>'
+            f'<p role="status" id="done">Saved; Settle was told by webhook: {escape(outcome)}.</p>'
             f'<p><a href="{escape(back)}">Back to the console</a></p>'
         )
         return _page(title, body)

@@ -96,6 +96,7 @@ async def test_a_stolen_card_is_replaced_on_billings_page(
         await first.get_by_role("link", name="Update payment method").click()
     billing = await opened.value
     await billing.get_by_label("New card's last four digits").fill("1881")
+    await steps.shot("billing-page", billing)
     await billing.get_by_role("button", name="Save").click()
     await expect(billing.locator("#done")).to_contain_text("applied", timeout=WAIT_MS)
     await steps.shot("billing-page-saved", billing)

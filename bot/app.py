@@ -214,6 +214,12 @@ class Runtime:
             await worker.recover()
             self._background(worker.run(self._stop), "outbox")
 
+    async def run_jobs(self) -> None:
+        """Run the periodic jobs once now (the triage sweep, then the watch), as their timers
+        would; for a clock that was moved forward."""
+        await self._triage()
+        await self._watch()
+
     def _claim_database(self) -> None:
         """One process serves an SQLite file: a second would run a second outbox on it.
 

@@ -1,4 +1,4 @@
-"""The `settle` command line: serve, migrate, import, cases, case, link, events."""
+"""The `settle` command line: serve, sandbox, migrate, import, cases, case, link, events."""
 
 from __future__ import annotations
 
@@ -127,6 +127,57 @@ def serve(polling: bool, socket_mode: bool, host: str | None, port: int | None) 
         log_config=None,
         access_log=False,
     )
+
+
+@main.command()
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="Delete the sandbox's database (and its clock) first: start again from the samples.",
+)
+@click.option(
+    "--database",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("settle-sandbox.db"),
+    show_default=True,
+    help="The sandbox's own SQLite file; the samples are loaded when it does not exist.",
+)
+@click.option("--host", default=None, help="Address to listen on (SETTLE_HOST).")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Port to listen on (SETTLE_PORT).",
+)
+def sandbox(reset: bool, database: Path, host: str | None, port: int | None) -> None:
+    """Run the whole service against local Telegram and Slack emulators, with sample data and
+    a web console to play the customer, the staff, billing and the clock.
+
+    Nothing reaches Telegram, Slack, billing or email: their settings are replaced.
+    """
+    import uvicorn
+
+    from handlers.sandbox import running_sandbox
+
+    settings = _settings()
+    host = host or settings.host
+    port = port if port is not None else settings.port
+    _check_free(host, port)
+    origin = f"http://{host}:{port}"
+
+    async def run() -> None:
+        async with running_sandbox(settings, database=database, origin=origin, reset=reset) as box:
+            config = uvicorn.Config(
+                box.app, host=host, port=port, log_config=None, access_log=False
+            )
+            server = uvicorn.Server(config)
+            click.echo(f"Settle sandbox: open {origin}/sandbox (database {database})")
+            await server.serve()
+
+    try:
+        asyncio.run(run())
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _check_free(host: str, port: int) -> None:

@@ -194,6 +194,29 @@ class SlackEmulator:
         found = [m for key, m in self._messages.items() if channel in (None, key[0])]
         return copy.deepcopy(found)
 
+    def snapshot(self) -> JSONDict:
+        """The workspace as JSON (messages, ephemeral messages, views, members), for a host
+        that restarts and restores them; calls are left out."""
+        return copy.deepcopy(
+            {
+                "messages": [[c, ts, m] for (c, ts), m in self._messages.items()],
+                "ephemeral": [[c, ts, m] for (c, ts), m in self._ephemeral.items()],
+                "views": self._views,
+                "users": [[u.id, u.name, u.team_id] for u in self._users.values()],
+                "next_id": next(self._ids),
+            }
+        )
+
+    def restore(self, state: JSONDict) -> None:
+        """Take back the workspace of a snapshot()."""
+        state = copy.deepcopy(state)
+        self._messages.update({(c, ts): m for c, ts, m in state["messages"]})
+        self._ephemeral.update({(c, ts): m for c, ts, m in state["ephemeral"]})
+        self._views.update(state["views"])
+        for user_id, name, team_id in state["users"]:
+            self._users.setdefault(user_id, SlackUser(user_id, name, team_id))
+        self._ids = itertools.count(int(state["next_id"]))
+
     def clear(self) -> None:
         """Forget recorded calls; messages stay."""
         self._calls.clear()
@@ -521,7 +544,7 @@ class SlackEmulator:
         _content(params)
         ts = f"{int(time.time())}.{next(self._ids):06d}"
         message = {"type": "message", "user": self.bot_user_id, "ts": ts, "bot_id": "B111"}
-        message |= {key: params[key] for key in ("text", "blocks") if key in params}
+        message |= {key: params[key] for key in ("text", "blocks", "thread_ts") if key in params}
         self._messages[(channel, ts)] = message
         return {"channel": channel, "ts": ts, "message": copy.deepcopy(message)}
 

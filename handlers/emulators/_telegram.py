@@ -10,6 +10,7 @@ runs it as a process of its own, with GET /_emulator/stats telling what the chat
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import itertools
 import json
@@ -207,6 +208,51 @@ class TelegramEmulator:
         """Return the bot's messages since the last clear(), as the chats show them now."""
         keys = [key for key in self._shown if chat_id in (None, key[0])]
         return [_snapshot(self._messages[key]) for key in keys]
+
+    def history(self, chat_id: int) -> list[JSONDict]:
+        """Return every message of a chat, the user's and the bot's, as it shows now, oldest
+        first; clear() forgets none of them."""
+        ids = sorted(message_id for chat, message_id in self._messages if chat == chat_id)
+        return [_snapshot(self._messages[(chat_id, message_id)]) for message_id in ids]
+
+    def snapshot(self) -> JSONDict:
+        """The chats as JSON (messages as shown, the users, the files the bot sent), for
+        a host that restarts and restores them; calls and pending updates are left out."""
+        files = {
+            file_id: {
+                "file_name": upload.file_name,
+                "mime_type": upload.mime_type,
+                "content": base64.b64encode(upload.content).decode(),
+            }
+            for file_id, upload in self._files.items()
+        }
+        return _snapshot(
+            {
+                "messages": list(self._messages.values()),
+                "shown": [list(key) for key in self._shown],
+                "users": [user.to_dict() for user in self._users.values()],
+                "files": files,
+                "next_id": next(self._ids),
+                "last_update_id": self._last_update_id,
+            }
+        )
+
+    def restore(self, state: JSONDict) -> None:
+        """Take back the chats of a snapshot()."""
+        for message in state["messages"]:
+            key = (message["chat"]["id"], message["message_id"])
+            self._messages[key] = message
+            self._last_message_id[key[0]] = max(self._last_message_id.get(key[0], 0), key[1])
+        self._shown.extend((chat, message_id) for chat, message_id in state["shown"])
+        for user in state["users"]:
+            fields = {k: user.get(k) for k in ("first_name", "last_name", "username")}
+            language = user.get("language_code")
+            self._users[user["id"]] = TelegramUser(user["id"], **fields, language_code=language)
+        for file_id, upload in state["files"].items():
+            content = base64.b64decode(upload["content"])
+            self._files[file_id] = UploadedFile(upload["file_name"], content, upload["mime_type"])
+        self._ids = itertools.count(int(state["next_id"]))
+        self._last_update_id = int(state["last_update_id"])
 
     def deliveries(self) -> list[WebhookDelivery]:
         """Return the webhook deliveries since the last clear(), oldest first."""

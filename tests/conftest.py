@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -133,9 +134,15 @@ def postgres_database() -> Iterator[str]:
             pytest.fail("SETTLE_REQUIRE_POSTGRES=1 but SETTLE_TEST_POSTGRES_URL is not set")
         pytest.skip("no PostgreSQL server: set SETTLE_TEST_POSTGRES_URL (.ci/run starts one)")
     name = f"settle_test_{os.getpid()}"
-    asyncio.run(_create_database(POSTGRES_URL, name))
+    _run_aside(_create_database(POSTGRES_URL, name))
     yield _database_url(POSTGRES_URL, name)
-    asyncio.run(_drop_database(POSTGRES_URL, name))
+    _run_aside(_drop_database(POSTGRES_URL, name))
+
+
+def _run_aside(work: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine to its end on a loop of its own, whether or not one runs here."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, work).result()
 
 
 async def empty_postgres(url: str) -> None:

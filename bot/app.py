@@ -134,7 +134,8 @@ class Runtime:
             socket_mode=socket_mode,
         )
         if settings.telegram_bot_token is not None:
-            runtime.telegram = build_application(settings, polling=polling)
+            turn = store.chat_turn if store.shared else None
+            runtime.telegram = build_application(settings, polling=polling, turn=turn)
             policy = PlanPolicy.load(settings.plan_policy_file)
             languages = tuple(sorted(catalogue_languages()))
             dialogue = Dialogue(

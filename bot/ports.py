@@ -444,6 +444,10 @@ class Store(Protocol):
         """Say this worker stops, so that the others take over its share at once."""
         ...
 
+    def chat_turn(self, channel: str, chat_id: str) -> AbstractAsyncContextManager[None]:
+        """Hold the chat's turn: one update of a chat is handled at a time, in every worker."""
+        ...
+
     def transaction(self) -> AbstractAsyncContextManager[Tx]:
         """A read-then-write unit of work, serialised with other writers."""
         ...

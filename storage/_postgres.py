@@ -62,6 +62,7 @@ class PostgresStore(SqlStore):
         self._clock = clock
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
+        self._turns: asyncpg.Pool | None = None
         self._listeners: list[Callable[[frozenset[str]], None]] = []
 
     @classmethod
@@ -77,6 +78,11 @@ class PostgresStore(SqlStore):
             self._pool = await asyncpg.create_pool(
                 self.url, min_size=1, max_size=self._pool_size, command_timeout=60
             )
+            # Chats' turns hold their connections for a whole update: a pool of their own,
+            # so that they never starve the units of work the updates run.
+            self._turns = await asyncpg.create_pool(
+                self.url, min_size=0, max_size=self._pool_size, command_timeout=60
+            )
         except (OSError, asyncpg.PostgresError) as error:
             msg = f"SETTLE_DATABASE_URL: cannot connect to {redacted(self.url)}: {error}"
             raise ConfigurationError(msg) from None
@@ -84,15 +90,22 @@ class PostgresStore(SqlStore):
             await self.migrate()
 
     async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
-        self._pool = None
+        for pool in (self._turns, self._pool):
+            if pool is not None:
+                await pool.close()
+        self._pool = self._turns = None
 
     @property
     def pool(self) -> asyncpg.Pool:
         if self._pool is None:
             raise RuntimeError("store is closed")
         return self._pool
+
+    @property
+    def turns(self) -> asyncpg.Pool:
+        if self._turns is None:
+            raise RuntimeError("store is closed")
+        return self._turns
 
     @asynccontextmanager
     async def _immediate(self, *, serial: bool = True) -> AsyncIterator[Connection]:
@@ -174,6 +187,20 @@ class PostgresStore(SqlStore):
     async def leave(self) -> None:
         """Say this worker stops, so that the others take its share at once."""
         await self.pool.execute("DELETE FROM workers WHERE id = $1", self.worker)
+
+    @asynccontextmanager
+    async def chat_turn(self, channel: str, chat_id: str) -> AsyncIterator[None]:
+        """Hold the chat's advisory lock, on a connection of its own, until the turn ends.
+
+        A session-level lock: a worker that dies loses its connection and with it the lock.
+        """
+        key = f"{channel}:{chat_id}"
+        async with self.turns.acquire() as connection:
+            await connection.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", key)
+            try:
+                yield
+            finally:
+                await connection.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", key)
 
     async def release_orphans(self, *, claimed_before: datetime) -> Released:
         # Several workers share the rows: only claims of a worker that stopped (its heartbeat

@@ -105,6 +105,11 @@ class SqlStore:
     async def leave(self) -> None:
         """Say this worker stops (nothing to say when it is the only one)."""
 
+    @asynccontextmanager
+    async def chat_turn(self, channel: str, chat_id: str) -> AsyncIterator[None]:
+        """A chat's turn; one process owning the database needs none from it."""
+        yield
+
     def _immediate(self, *, serial: bool = True) -> AbstractAsyncContextManager[Connection]:
         raise NotImplementedError
 

@@ -360,3 +360,30 @@ async def test_a_file_that_is_not_a_database_is_refused_naming_it(
 
     with pytest.raises(ConfigurationError, match=r"settle\.db: not a Settle database"):
         await SqliteStore.open(garbage, clock)
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_a_chats_turn_is_held_by_one_worker_at_a_time(
+    store: SqlStore, clock: FixedClock
+) -> None:
+    assert isinstance(store, PostgresStore)
+    other = await PostgresStore.open(store.url, clock, migrate=False)
+    order: list[str] = []
+
+    async def first() -> None:
+        async with store.chat_turn("telegram", "77"):
+            order.append("first in")
+            await asyncio.sleep(0.2)
+            order.append("first out")
+
+    async def second() -> None:
+        await asyncio.sleep(0.05)
+        async with other.chat_turn("telegram", "77"):
+            order.append("second in")
+
+    try:
+        await asyncio.gather(first(), second())
+    finally:
+        await other.close()
+
+    assert order == ["first in", "first out", "second in"]

@@ -160,6 +160,19 @@ class PostgresStore(SqlStore):
             async for row in connection.cursor(sql, prefetch=batch):
                 yield to_invoice(row), bool(row["in_case"])
 
+    async def dump(
+        self, table: str, *, batch: int = 5_000
+    ) -> AsyncIterator[tuple[list[str], Sequence[Any]]]:
+        async with self.pool.acquire() as connection, connection.transaction():
+            cursor = await connection.cursor(f"SELECT * FROM {table}")
+            while rows := await cursor.fetch(batch):
+                yield list(rows[0].keys()), rows
+
+    async def versions(self) -> list[int]:
+        """The schema versions applied, in order; none when the database is not migrated."""
+        found = await self.pool.fetchval("SELECT to_regclass('schema_migrations')")
+        return [] if found is None else await super().versions()
+
     async def unjudged_overdue(
         self, *, history: int, batch: int = 1_000
     ) -> AsyncIterator[tuple[Invoice, list[int]]]:

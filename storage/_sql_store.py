@@ -98,6 +98,17 @@ class SqlStore:
     async def release_orphans(self, *, claimed_before: datetime) -> Released:
         raise NotImplementedError
 
+    def dump(
+        self, table: str, *, batch: int = 5_000
+    ) -> AsyncIterator[tuple[list[str], Sequence[Any]]]:
+        """Every row of a table as (column names, rows), in batches, for `settle db copy`."""
+        raise NotImplementedError
+
+    async def versions(self) -> list[int]:
+        """The schema versions applied, in order."""
+        rows = await self._rows("SELECT version FROM schema_migrations ORDER BY version")
+        return [int(row["version"]) for row in rows]
+
     async def heartbeat(self) -> int:
         """Say this worker is alive; how many workers share the database (here, one)."""
         return 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -140,6 +140,14 @@ class SqliteStore(SqlStore):
             while rows := await cursor.fetchmany(batch):
                 for row in rows:
                     yield to_invoice(row), bool(row["in_case"])
+
+    async def dump(
+        self, table: str, *, batch: int = 5_000
+    ) -> AsyncIterator[tuple[list[str], Sequence[Any]]]:
+        async with self._r.execute(f"SELECT * FROM {table}") as cursor:
+            columns = [column[0] for column in cursor.description]
+            while rows := await cursor.fetchmany(batch):
+                yield columns, list(rows)
 
     async def unjudged_overdue(
         self, *, history: int, batch: int = 1_000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from bot import ConfigurationError, Settings
@@ -24,7 +25,10 @@ async def open_store(settings: Settings, clock: Clock, *, migrate: bool = True) 
 
 def create_store(settings: Settings, clock: Clock) -> SqlStore:
     """The configured backend, not yet connected; `start` connects it."""
-    return store_for_url(settings.database_url, clock)
+    store = store_for_url(settings.database_url, clock)
+    if isinstance(store, PostgresStore):
+        store.chat_interval = timedelta(seconds=settings.telegram_chat_interval_seconds)
+    return store
 
 
 def store_for_url(url: str, clock: Clock) -> SqlStore:

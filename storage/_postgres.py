@@ -56,8 +56,18 @@ class PostgresStore(SqlStore):
 
     shared = True
 
-    def __init__(self, url: str, clock: Clock, *, pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        clock: Clock,
+        *,
+        pool_size: int = 10,
+        chat_interval: timedelta = timedelta(0),
+    ) -> None:
         self.url = url
+        # Telegram's pause between two messages to one chat, counted from the earlier one's
+        # answer: a claim leaves a chat alone for that long, whichever worker sent last.
+        self.chat_interval = chat_interval
         self.worker = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
         self._clock = clock
         self._pool_size = pool_size
@@ -182,8 +192,10 @@ class PostgresStore(SqlStore):
 
     async def claim_due(self, *, channel: str, now: datetime, limit: int) -> list[Contact]:
         moment = write_time(now)
+        interval = self.chat_interval if channel == "telegram" else timedelta(0)
+        after = write_time(now - interval)
         async with self.pool.acquire() as connection, connection.transaction():
-            rows = await connection.fetch(_CLAIM, channel, moment, limit, self.worker)
+            rows = await connection.fetch(_CLAIM, channel, moment, limit, self.worker, after)
             return await claimed(PgConnection(connection), [row["id"] for row in rows])
 
     async def heartbeat(self) -> int:
@@ -228,8 +240,9 @@ class PostgresStore(SqlStore):
 
 
 # Claim due rows no other worker holds, oldest first; a chat's row only when no earlier due
-# row of that chat is being sent or waits outside this claim, so that a chat's messages
-# leave in order whichever worker takes them.
+# row of that chat is being sent or waits outside this claim, and none was sent after $5
+# (the chat interval), so that a chat's messages leave in order and spaced whichever
+# worker takes them.
 _CLAIM = """WITH candidates AS (
         SELECT id, customer_id FROM contacts
         WHERE status = 'queued' AND channel = $1 AND due_at <= $2
@@ -239,7 +252,8 @@ _CLAIM = """WITH candidates AS (
         WHERE c.customer_id IS NULL OR NOT EXISTS (
             SELECT 1 FROM contacts e
             WHERE e.customer_id = c.customer_id AND e.channel = $1 AND e.id < c.id
-                AND (e.status = 'sending' OR (e.status = 'queued' AND e.due_at <= $2))
+                AND (e.status = 'sending' OR (e.status = 'queued' AND e.due_at <= $2)
+                    OR (e.status = 'sent' AND e.sent_at > $5))
                 AND e.id NOT IN (SELECT id FROM candidates))
     )
     UPDATE contacts SET status = 'sending', claimed_at = $2, claimed_by = $4,

@@ -8,3 +8,5 @@ CREATE TABLE workers (
     seen_at    TEXT NOT NULL
 );
 ALTER TABLE contacts ADD COLUMN claimed_by TEXT;
+-- A chat's earlier messages, looked up by each claim on a shared database (per-chat order).
+CREATE INDEX contacts_customer ON contacts (customer_id, channel, id);

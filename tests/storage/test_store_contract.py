@@ -387,3 +387,19 @@ async def test_a_chats_turn_is_held_by_one_worker_at_a_time(
         await other.close()
 
     assert order == ["first in", "first out", "second in"]
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_a_chats_next_message_waits_the_chat_interval_after_the_last_sent(
+    store: SqlStore,
+) -> None:
+    assert isinstance(store, PostgresStore)
+    store.chat_interval = timedelta(seconds=1)
+    await _case_with_contacts(store, 2)
+    [first] = await store.claim_due(channel="telegram", now=NOW, limit=1)
+    await store.finish_contact(first.id, status=ContactStatus.SENT, at=NOW)
+
+    soon = await store.claim_due(channel="telegram", now=NOW + timedelta(seconds=0.5), limit=10)
+    later = await store.claim_due(channel="telegram", now=NOW + timedelta(seconds=1.5), limit=10)
+
+    assert ([c.id for c in soon], [c.id for c in later]) == ([], [2])

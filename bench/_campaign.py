@@ -31,8 +31,8 @@ from bot import (
     Reason,
     SystemClock,
 )
-from bot.ports import ChannelLink
-from storage import SqliteStore
+from bot.ports import ChannelLink, Tx
+from storage import store_for_url
 
 TOKEN = "123456:bench-token"  # noqa: S105 - the emulator's fake token
 FIRST_CHAT = 1_000_000
@@ -54,41 +54,59 @@ def open_rules(folder: Path) -> Path:
     return path
 
 
-async def _seed(path: Path, count: int) -> None:
+async def _seed(url: str, count: int, *, per_chat: int = 1) -> None:
     clock = SystemClock()
-    store = await SqliteStore.open(path, clock)
+    store = store_for_url(url, clock)
+    await store.start()
+    chats = count // per_chat
     try:
         async with store.transaction() as tx:
-            for n in range(count):
-                customer = f"B-{n}"
-                await tx.upsert_customer(Customer(customer, locale="en_US", timezone="UTC"))
-                chat = str(FIRST_CHAT + n)
-                await tx.link_channel(ChannelLink(customer, "telegram", chat, clock.now()))
-                case = await tx.insert_case(
-                    customer_id=customer,
-                    case_type=CaseType.A,
-                    reason=Reason.CARD_DECLINED,
-                    status=CaseStatus.CONTACTING,
-                    opened_at=clock.now(),
-                    why={},
-                )
-                await tx.enqueue(
-                    customer_id=customer,
-                    case_id=case.id,
-                    channel="telegram",
-                    template="first_contact",
-                    params={"reason": "card_declined", "amount_minor": 10_000 + n}
-                    | {"currency": "USD", "locale": "en_US"},
-                    due_at=clock.now(),
-                    dedupe_key=f"bench:{n}",
-                )
+            cases = [await _customer(tx, n, clock) for n in range(chats)]
+            # A chat's k-th message after every chat's (k-1)-th: ids run message by message.
+            for k in range(per_chat):
+                for n, case_id in enumerate(cases):
+                    await tx.enqueue(
+                        customer_id=f"B-{n}",
+                        case_id=case_id,
+                        channel="telegram",
+                        template="first_contact",
+                        params={"reason": "card_declined", "amount_minor": amount(n, k)}
+                        | {"currency": "USD", "locale": "en_US"},
+                        due_at=clock.now(),
+                        dedupe_key=f"bench:{n}:{k}",
+                    )
     finally:
         await store.close()
 
 
+async def _customer(tx: Tx, n: int, clock: SystemClock) -> int:
+    customer = f"B-{n}"
+    await tx.upsert_customer(Customer(customer, locale="en_US", timezone="UTC"))
+    await tx.link_channel(ChannelLink(customer, "telegram", str(FIRST_CHAT + n), clock.now()))
+    case = await tx.insert_case(
+        customer_id=customer,
+        case_type=CaseType.A,
+        reason=Reason.CARD_DECLINED,
+        status=CaseStatus.CONTACTING,
+        opened_at=clock.now(),
+        why={},
+    )
+    return case.id
+
+
+def amount(n: int, k: int) -> int:
+    """The amount (minor units) of chat `n`'s message `k`: the text tells which it was."""
+    return 10_000 + n if k == 0 else 100_000 * k + n
+
+
 def seed(path: Path, count: int) -> None:
     """Queue one first message to each of `count` customers, each in a chat of their own."""
-    asyncio.run(_seed(path, count))
+    asyncio.run(_seed(f"sqlite:///{path}", count))
+
+
+def seed_url(url: str, count: int, *, per_chat: int) -> None:
+    """Queue `count` messages on any database, `per_chat` to each customer's chat."""
+    asyncio.run(_seed(url, count, per_chat=per_chat))
 
 
 def statuses(path: Path) -> dict[str, int]:
@@ -124,8 +142,8 @@ class Emulator:
         urls = json.loads(process.stdout.readline())
         return cls(process, urls["base_url"], urls["stats"])
 
-    def stats(self, *, per_chat: bool = True) -> dict[str, Any]:
-        params = {} if per_chat else {"per_chat": "0"}
+    def stats(self, *, per_chat: bool = True, texts: bool = False) -> dict[str, Any]:
+        params = ({} if per_chat else {"per_chat": "0"}) | ({"texts": "1"} if texts else {})
         answer: dict[str, Any] = httpx.get(self.stats_url, params=params, timeout=30).json()
         return answer
 

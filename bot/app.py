@@ -60,6 +60,7 @@ from handlers.slack import (
 from handlers.telegram import (
     ActionLinks,
     ChatHandlers,
+    PacedRateLimiter,
     TelegramApp,
     TelegramSender,
     build_application,
@@ -76,6 +77,9 @@ from storage import create_store
 __all__ = ["Runtime", "create_app"]
 
 logger = logging.getLogger(__name__)
+
+# How often a worker on a shared database says it is alive and counts the others (seconds).
+_HEARTBEAT = 2.0
 
 
 @dataclass
@@ -130,7 +134,8 @@ class Runtime:
             socket_mode=socket_mode,
         )
         if settings.telegram_bot_token is not None:
-            runtime.telegram = build_application(settings, polling=polling)
+            turn = store.chat_turn if store.shared else None
+            runtime.telegram = build_application(settings, polling=polling, turn=turn)
             policy = PlanPolicy.load(settings.plan_policy_file)
             languages = tuple(sorted(catalogue_languages()))
             dialogue = Dialogue(
@@ -212,6 +217,8 @@ class Runtime:
             )
             # Before serving, so that /metrics counts the possible resends from the start.
             await worker.recover()
+            if self.store.shared:
+                await self._join_workers(worker)
             self._background(worker.run(self._stop), "outbox")
 
     async def run_jobs(self) -> None:
@@ -219,6 +226,29 @@ class Runtime:
         would; for a clock that was moved forward."""
         await self._triage()
         await self._watch()
+
+    async def _join_workers(self, worker: OutboxWorker) -> None:
+        """Share the database with the other workers: the rate limit, and stopped ones' rows.
+
+        A new worker waits a heartbeat before sending, by when every other worker has
+        counted it and lowered its own share of the Telegram limit.
+        """
+        await self.store.heartbeat()
+        await asyncio.sleep(_HEARTBEAT)
+
+        async def beat() -> None:
+            self._share(await self.store.heartbeat())
+            # A worker that stopped without a word (SIGKILL) left rows `sending`.
+            await worker.recover()
+
+        await beat()
+        self._background(self._every(_HEARTBEAT, beat), "heartbeat")
+
+    def _share(self, workers: int) -> None:
+        if self.telegram is not None and isinstance(
+            limiter := self.telegram.bot.rate_limiter, PacedRateLimiter
+        ):
+            limiter.share(workers)
 
     def _claim_database(self) -> None:
         """One process serves an SQLite file: a second would run a second outbox on it.
@@ -356,6 +386,8 @@ class Runtime:
             await self._socket.close()
         if self._http is not None:
             await self._http.aclose()
+        if self.store.shared:
+            await self.store.leave()
         await self.store.close()
         if self._lock is not None:
             self._lock.close()  # closing the file releases the lock

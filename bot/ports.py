@@ -433,6 +433,21 @@ class Tx(Protocol):
 class Store(Protocol):
     """A storage backend: units of work, the outbox queue and the read side."""
 
+    # Whether several workers may share the database (PostgreSQL) rather than one owning it.
+    shared: bool
+
+    async def heartbeat(self) -> int:
+        """Say this worker is alive; how many workers share the database, this one included."""
+        ...
+
+    async def leave(self) -> None:
+        """Say this worker stops, so that the others take over its share at once."""
+        ...
+
+    def chat_turn(self, channel: str, chat_id: str) -> AbstractAsyncContextManager[None]:
+        """Hold the chat's turn: one update of a chat is handled at a time, in every worker."""
+        ...
+
     def transaction(self) -> AbstractAsyncContextManager[Tx]:
         """A read-then-write unit of work, serialised with other writers."""
         ...

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import pytest
 import uvicorn
 
 from bot import Settings
-from storage import SqliteStore
+from storage import PostgresStore, SqliteStore, SqlStore
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -90,3 +94,82 @@ async def served(app: Any) -> AsyncIterator[int]:
     finally:
         server.should_exit = True
         await task
+
+
+# PostgreSQL: `.ci/run` starts a server and sets SETTLE_TEST_POSTGRES_URL (and
+# SETTLE_REQUIRE_POSTGRES=1, so that a missing server fails rather than skips there).
+POSTGRES_URL = os.environ.get("SETTLE_TEST_POSTGRES_URL")
+POSTGRES_REQUIRED = os.environ.get("SETTLE_REQUIRE_POSTGRES") == "1"
+
+
+def _database_url(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+async def _create_database(url: str, name: str) -> None:
+    admin = await asyncpg.connect(url)
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.execute(f"CREATE DATABASE {name}")
+    finally:
+        await admin.close()
+    store = await PostgresStore.open(_database_url(url, name), FixedClock(datetime.now(UTC)))
+    await store.close()
+
+
+async def _drop_database(url: str, name: str) -> None:
+    admin = await asyncpg.connect(url)
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """The URL of a migrated database for this test run, dropped at its end."""
+    if not POSTGRES_URL:
+        if POSTGRES_REQUIRED:
+            pytest.fail("SETTLE_REQUIRE_POSTGRES=1 but SETTLE_TEST_POSTGRES_URL is not set")
+        pytest.skip("no PostgreSQL server: set SETTLE_TEST_POSTGRES_URL (.ci/run starts one)")
+    name = f"settle_test_{os.getpid()}"
+    _run_aside(_create_database(POSTGRES_URL, name))
+    yield _database_url(POSTGRES_URL, name)
+    _run_aside(_drop_database(POSTGRES_URL, name))
+
+
+def _run_aside(work: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine to its end on a loop of its own, whether or not one runs here."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, work).result()
+
+
+async def empty_postgres(url: str) -> None:
+    """Empty every table of the test database but the migrations', numbering from 1 again."""
+    connection = await asyncpg.connect(url)
+    try:
+        sql = """SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables
+            WHERE schemaname = current_schema() AND tablename != 'schema_migrations'"""
+        tables = await connection.fetchval(sql)
+        await connection.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    finally:
+        await connection.close()
+
+
+@asynccontextmanager
+async def open_backend(
+    backend: str, settings: Settings, clock: FixedClock, postgres: str | None
+) -> AsyncIterator[SqlStore]:
+    """A migrated, empty store of either backend, closed afterwards."""
+    if backend == "sqlite":
+        assert settings.sqlite_path is not None
+        opened: SqlStore = await SqliteStore.open(settings.sqlite_path, clock)
+    else:
+        assert postgres is not None
+        await empty_postgres(postgres)
+        opened = await PostgresStore.open(postgres, clock)
+    try:
+        yield opened
+    finally:
+        await opened.close()

@@ -66,6 +66,9 @@ class _Tally:
     delivered: Counter[Any] = field(default_factory=Counter)
     duplicates: Counter[Any] = field(default_factory=Counter)
     texts: dict[Any, set[str]] = field(default_factory=dict)
+    # Each chat's texts in the order they arrived, and every arrival time.
+    sequence: dict[Any, list[str]] = field(default_factory=dict)
+    times: list[float] = field(default_factory=list)
     first_at: float | None = None
     last_at: float | None = None
 
@@ -75,8 +78,19 @@ class _Tally:
         if text in seen:
             self.duplicates[chat_id] += 1
         seen.add(text)
+        self.sequence.setdefault(chat_id, []).append(text)
+        self.times.append(now)
         self.first_at = now if self.first_at is None else self.first_at
         self.last_at = now
+
+    def busiest_second(self) -> int:
+        """The most messages that arrived within any sliding second."""
+        most, start = 0, 0
+        for end, moment in enumerate(self.times):
+            while moment - self.times[start] >= 1.0:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
 
 
 class FloodControl:
@@ -132,8 +146,12 @@ class FloodControl:
             if pause.retried_at is None and pause.chat_id == chat_id:
                 pause.retried_at = now
 
-    def stats(self, *, per_chat: bool = True) -> JSONDict:
-        """What the chats received and what was refused, as GET /_emulator/stats answers."""
+    def stats(self, *, per_chat: bool = True, texts: bool = False) -> JSONDict:
+        """What the chats received and what was refused, as GET /_emulator/stats answers.
+
+        With `texts`, each chat's texts in the order they arrived, and the most messages
+        that arrived within any sliding second.
+        """
         tally = self._tally
         span = 0.0 if tally.first_at is None else (tally.last_at or 0.0) - tally.first_at
         summary = {
@@ -147,6 +165,9 @@ class FloodControl:
         }
         if per_chat:
             summary["per_chat"] = {str(chat): count for chat, count in tally.delivered.items()}
+        if texts:
+            summary["texts"] = {str(chat): list(seq) for chat, seq in tally.sequence.items()}
+            summary["busiest_second"] = tally.busiest_second()
         return summary
 
     def _check_limits(self, limits: Limits, chat_id: Any, now: float) -> None:

@@ -340,9 +340,9 @@ class TelegramEmulator:
         """Answer the next message with a 429 and refuse messages for ``retry_after`` seconds."""
         self.flood.inject(retry_after)
 
-    def stats(self, *, per_chat: bool = True) -> JSONDict:
+    def stats(self, *, per_chat: bool = True, texts: bool = False) -> JSONDict:
         """Return the messages each chat received, the duplicates and the 429s by cause."""
-        return self.flood.stats(per_chat=per_chat)
+        return self.flood.stats(per_chat=per_chat, texts=texts)
 
     # The users' side.
 
@@ -490,7 +490,9 @@ class TelegramEmulator:
 
     async def _stats_endpoint(self, request: Request) -> JSONResponse:
         # ?per_chat=0 spares a poller the tally of every chat.
-        return JSONResponse(self.stats(per_chat=request.query_params.get("per_chat") != "0"))
+        query = request.query_params
+        per_chat = query.get("per_chat") != "0"
+        return JSONResponse(self.stats(per_chat=per_chat, texts=query.get("texts") == "1"))
 
     async def _inject_endpoint(self, request: Request) -> JSONResponse:
         try:

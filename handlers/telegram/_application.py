@@ -16,6 +16,7 @@ from telegram.ext import Application, ApplicationBuilder
 from bot import ConfigurationError, Settings
 from bot._metrics import Metrics
 from handlers.telegram._limiter import PacedRateLimiter
+from handlers.telegram._turns import ChatTurns, Turn
 
 __all__ = ["TelegramApp", "bot_username", "build_application", "telegram_endpoint"]
 
@@ -27,8 +28,13 @@ TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 
 
-def build_application(settings: Settings, *, polling: bool) -> TelegramApp:
-    """An Application on the configured Bot API; webhook mode has no updater."""
+def build_application(
+    settings: Settings, *, polling: bool, turn: Turn | None = None
+) -> TelegramApp:
+    """An Application on the configured Bot API; webhook mode has no updater.
+
+    With `turn`, a chat's updates are handled one at a time across workers (`ChatTurns`).
+    """
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     builder = (
@@ -46,7 +52,7 @@ def build_application(settings: Settings, *, polling: bool) -> TelegramApp:
         # One pooled connection by default: throughput falls as updates in flight rise.
         .connection_pool_size(32)
         .pool_timeout(10.0)
-        .concurrent_updates(True)
+        .concurrent_updates(True if turn is None else ChatTurns(turn))
     )
     if not polling:
         builder = builder.updater(None)

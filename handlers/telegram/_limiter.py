@@ -81,6 +81,7 @@ class PacedRateLimiter(BaseRateLimiter[None]):
         "_chats",
         "_next_at",
         "_paused_until",
+        "_per_second",
         "_queue",
         "_spacing",
         "_window",
@@ -90,6 +91,7 @@ class PacedRateLimiter(BaseRateLimiter[None]):
         if per_second < 1 or chat_interval < 0:
             msg = f"per_second must be 1 or more and chat_interval not negative, got {per_second}"
             raise ValueError(f"{msg} and {chat_interval}")
+        self._per_second = per_second
         self._spacing = _PERIOD / per_second
         self._chat_interval = chat_interval
         self._window: deque[_Slot] = deque(maxlen=per_second)
@@ -97,6 +99,18 @@ class PacedRateLimiter(BaseRateLimiter[None]):
         self._next_at = 0.0
         self._paused_until = 0.0
         self._chats: dict[str, _Chat] = {}
+
+    def share(self, workers: int) -> None:
+        """Take one `workers`-th of the overall limit, the rest going to the other workers.
+
+        Each of N workers keeping its share under its own strict sliding second keeps their
+        sum under the limit; the share is rounded down, never up.
+        """
+        per_second = max(1, self._per_second // max(workers, 1))
+        if self._window.maxlen != per_second:
+            logger.info("telegram rate share workers=%d per_second=%d", workers, per_second)
+            self._spacing = _PERIOD / per_second
+            self._window = deque(self._window, maxlen=per_second)
 
     async def initialize(self) -> None:
         """Nothing to set up: the state is in memory."""

@@ -1,18 +1,32 @@
-"""After a stop: what the SQLite store puts back at start, and what it says was in flight."""
+"""After a stop: what each store puts back at start, and what it says was in flight."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot import CaseStatus, CaseType, ContactStatus, Customer, Reason
 from bot.ports import ChannelLink, Released
-from storage import SqliteStore
+from storage import PostgresStore, SqlStore
+from tests.conftest import FixedClock
 
 NOW = datetime(2024, 3, 4, 10, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=5)
 
 
-async def _contacts(store: SqliteStore, count: int) -> list[int]:
+async def _release_after_restart(store: SqlStore) -> Released:
+    """What a process started after this one stopped puts back (on PostgreSQL, another worker)."""
+    if not isinstance(store, PostgresStore):
+        return await store.release_orphans(claimed_before=NOW - LEASE)
+    restarted = await PostgresStore.open(store.url, FixedClock(NOW), migrate=False)
+    try:
+        return await restarted.release_orphans(claimed_before=NOW - LEASE)
+    finally:
+        await restarted.close()
+
+
+async def _contacts(store: SqlStore, count: int) -> list[int]:
     async with store.transaction() as tx:
         await tx.upsert_customer(Customer("C-1"))
         await tx.link_channel(ChannelLink("C-1", "telegram", "77", NOW))
@@ -39,8 +53,9 @@ async def _contacts(store: SqliteStore, count: int) -> list[int]:
     return [contact_id for contact_id in ids if contact_id is not None]
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_one_process_owns_the_file_so_even_fresh_claims_are_put_back(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await _contacts(store, 2)
     await store.claim_due(channel="telegram", now=NOW, limit=10)
@@ -51,29 +66,29 @@ async def test_one_process_owns_the_file_so_even_fresh_claims_are_put_back(
     assert [c.status for c in await store.list_contacts()] == [ContactStatus.QUEUED] * 2
 
 
-async def test_a_claim_that_never_reached_the_channel_is_no_attempt(store: SqliteStore) -> None:
+async def test_a_claim_that_never_reached_the_channel_is_no_attempt(store: SqlStore) -> None:
     left, never = await _contacts(store, 2)
     await store.claim_due(channel="telegram", now=NOW, limit=10)
     await store.hand_over(left)
 
-    await store.release_orphans(claimed_before=NOW - LEASE)
+    await _release_after_restart(store)
 
     attempts = {c.id: c.attempts for c in await store.list_contacts()}
     assert attempts == {left: 1, never: 0}
 
 
 async def test_a_contact_handed_over_twice_counts_each_stop_it_was_in_flight(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     [contact_id] = await _contacts(store, 1)
     await store.claim_due(channel="telegram", now=NOW, limit=10)
     await store.hand_over(contact_id)
-    first = await store.release_orphans(claimed_before=NOW - LEASE)
+    first = await _release_after_restart(store)
     await store.claim_due(channel="telegram", now=NOW, limit=10)
-    quiet = await store.release_orphans(claimed_before=NOW - LEASE)  # stopped before it left
+    quiet = await _release_after_restart(store)  # stopped before it left
     await store.claim_due(channel="telegram", now=NOW, limit=10)
     await store.hand_over(contact_id)
-    second = await store.release_orphans(claimed_before=NOW - LEASE)
+    second = await _release_after_restart(store)
 
     assert (first, quiet, second) == (
         Released(1, (contact_id,)),
@@ -83,7 +98,7 @@ async def test_a_contact_handed_over_twice_counts_each_stop_it_was_in_flight(
 
 
 async def test_a_hand_over_after_the_contact_finished_changes_nothing(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     [contact_id] = await _contacts(store, 1)
     await store.claim_due(channel="telegram", now=NOW, limit=10)

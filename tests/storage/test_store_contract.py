@@ -1,4 +1,4 @@
-"""The `Store` contract: every backend must pass these (SQLite today)."""
+"""The `Store` contract: every backend must pass these (SQLite, and PostgreSQL when set)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot import (
@@ -21,10 +22,13 @@ from bot import (
     Reason,
 )
 from bot.ports import BatchResult, ChannelLink, ImportedInvoice, StoredEvent
-from storage import SqliteStore
+from storage import PostgresStore, SqliteStore, SqlStore, store_for_url
+from storage._postgres import redacted
 from tests.conftest import FixedClock
 
 NOW = datetime(2024, 3, 4, 10, 0, tzinfo=UTC)
+# What a broken constraint raises, by backend.
+INTEGRITY_ERRORS = (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)
 
 
 def _event(source_id: str) -> StoredEvent:
@@ -45,12 +49,13 @@ def _invoice(invoice_id: str, customer: str = "C-1", minor: int = 1000) -> Invoi
     )
 
 
-async def _case_with_contacts(store: SqliteStore, count: int) -> int:
+async def _case_with_contacts(store: SqlStore, count: int, *, customer: str = "C-1") -> int:
+    chat = "77" if customer == "C-1" else f"chat-{customer}"
     async with store.transaction() as tx:
-        await tx.upsert_customer(Customer("C-1"))
-        await tx.link_channel(ChannelLink("C-1", "telegram", "77", NOW))
+        await tx.upsert_customer(Customer(customer))
+        await tx.link_channel(ChannelLink(customer, "telegram", chat, NOW))
         case = await tx.insert_case(
-            customer_id="C-1",
+            customer_id=customer,
             case_type=CaseType.A,
             reason=Reason.EXPIRED_CARD,
             status=CaseStatus.CONTACTING,
@@ -59,22 +64,24 @@ async def _case_with_contacts(store: SqliteStore, count: int) -> int:
         )
         for n in range(count):
             await tx.enqueue(
-                customer_id="C-1",
+                customer_id=customer,
                 case_id=case.id,
                 channel="telegram",
                 template="t",
                 params={"n": n},
                 due_at=NOW,
-                dedupe_key=f"k{n}",
+                dedupe_key=f"{customer}-k{n}",
             )
     return case.id
 
 
-async def test_migrations_apply_once(store: SqliteStore) -> None:
+async def test_migrations_apply_once(store: SqlStore) -> None:
     assert await store.migrate() == []
 
 
-async def test_database_runs_in_wal_with_foreign_keys(store: SqliteStore) -> None:
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_database_runs_in_wal_with_foreign_keys(store: SqlStore) -> None:
+    assert isinstance(store, SqliteStore)
     with sqlite3.connect(store.path) as db:
         mode = db.execute("PRAGMA journal_mode").fetchone()[0]
 
@@ -84,7 +91,7 @@ async def test_database_runs_in_wal_with_foreign_keys(store: SqliteStore) -> Non
             await tx.save_invoice(_invoice("I-1", customer="nobody"))
 
 
-async def test_event_is_recorded_once_per_source_and_id(store: SqliteStore) -> None:
+async def test_event_is_recorded_once_per_source_and_id(store: SqlStore) -> None:
     async with store.transaction() as tx:
         first = await tx.record_event(_event("e1"))
         second = await tx.record_event(_event("e1"))
@@ -92,7 +99,7 @@ async def test_event_is_recorded_once_per_source_and_id(store: SqliteStore) -> N
     assert (first, second) == (True, False)
 
 
-async def test_failed_unit_of_work_leaves_nothing(store: SqliteStore) -> None:
+async def test_failed_unit_of_work_leaves_nothing(store: SqlStore) -> None:
     async def fail_midway() -> None:
         async with store.transaction() as tx:
             await tx.upsert_customer(Customer("C-9"))
@@ -104,10 +111,10 @@ async def test_failed_unit_of_work_leaves_nothing(store: SqliteStore) -> None:
     assert (await store.counts())["customers"] == 0
 
 
-async def test_one_open_case_per_customer_and_type(store: SqliteStore) -> None:
+async def test_one_open_case_per_customer_and_type(store: SqlStore) -> None:
     await _case_with_contacts(store, 0)
 
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         async with store.transaction() as tx:
             await tx.insert_case(
                 customer_id="C-1",
@@ -119,7 +126,7 @@ async def test_one_open_case_per_customer_and_type(store: SqliteStore) -> None:
             )
 
 
-async def test_enqueue_deduplicates_on_its_key(store: SqliteStore) -> None:
+async def test_enqueue_deduplicates_on_its_key(store: SqlStore) -> None:
     await _case_with_contacts(store, 1)
 
     async with store.transaction() as tx:
@@ -130,15 +137,16 @@ async def test_enqueue_deduplicates_on_its_key(store: SqliteStore) -> None:
             template="t",
             params={},
             due_at=NOW,
-            dedupe_key="k0",
+            dedupe_key="C-1-k0",
         )
 
     assert again is None
     assert (await store.counts())["contacts"] == 1
 
 
-async def test_concurrent_claims_never_share_a_contact(store: SqliteStore) -> None:
-    await _case_with_contacts(store, 30)
+async def test_concurrent_claims_never_share_a_contact(store: SqlStore) -> None:
+    for n in range(30):
+        await _case_with_contacts(store, 1, customer=f"C-{n}")
 
     claims = await asyncio.gather(
         *(store.claim_due(channel="telegram", now=NOW, limit=7) for _ in range(6))
@@ -147,11 +155,26 @@ async def test_concurrent_claims_never_share_a_contact(store: SqliteStore) -> No
     ids = [contact.id for claim in claims for contact in claim]
     assert sorted(ids) == sorted(set(ids))
     assert len(ids) == 30
-    assert {c.chat_id for claim in claims for c in claim} == {"77"}
+    chats = {f"chat-C-{n}" for n in range(30)} - {"chat-C-1"} | {"77"}
+    assert {c.chat_id for claim in claims for c in claim} == chats
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_a_chat_waits_while_another_claim_holds_its_earlier_message(
+    store: SqlStore,
+) -> None:
+    await _case_with_contacts(store, 3)
+    first = await store.claim_due(channel="telegram", now=NOW, limit=1)
+
+    meanwhile = await store.claim_due(channel="telegram", now=NOW, limit=10)
+    await store.finish_contact(first[0].id, status=ContactStatus.SENT, at=NOW)
+    after = await store.claim_due(channel="telegram", now=NOW, limit=10)
+
+    assert ([c.id for c in meanwhile], [c.id for c in after]) == ([], [2, 3])
 
 
 async def test_claimed_contact_is_not_due_again_until_released(
-    store: SqliteStore, clock: FixedClock
+    store: SqlStore, clock: FixedClock
 ) -> None:
     await _case_with_contacts(store, 1)
     await store.claim_due(channel="telegram", now=NOW, limit=10)
@@ -163,7 +186,7 @@ async def test_claimed_contact_is_not_due_again_until_released(
     assert (again, released, [c.attempts for c in retried]) == ([], 1, [2])
 
 
-async def test_finished_contact_keeps_its_channel_message_id(store: SqliteStore) -> None:
+async def test_finished_contact_keeps_its_channel_message_id(store: SqlStore) -> None:
     case_id = await _case_with_contacts(store, 1)
     [contact] = await store.claim_due(channel="telegram", now=NOW, limit=10)
 
@@ -178,7 +201,7 @@ async def test_finished_contact_keeps_its_channel_message_id(store: SqliteStore)
     ]
 
 
-async def test_retry_moves_the_due_time(store: SqliteStore) -> None:
+async def test_retry_moves_the_due_time(store: SqlStore) -> None:
     await _case_with_contacts(store, 1)
     [contact] = await store.claim_due(channel="telegram", now=NOW, limit=10)
     later = NOW + timedelta(minutes=5)
@@ -190,7 +213,7 @@ async def test_retry_moves_the_due_time(store: SqliteStore) -> None:
 
 
 async def test_release_held_makes_only_that_rules_messages_due_again(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     await _case_with_contacts(store, 2)
     first, second = await store.claim_due(channel="telegram", now=NOW, limit=10)
@@ -206,7 +229,7 @@ async def test_release_held_makes_only_that_rules_messages_due_again(
 
 
 async def test_breathing_space_and_a_pause_reason_are_kept_and_cleared(
-    store: SqliteStore,
+    store: SqlStore,
 ) -> None:
     case_id = await _case_with_contacts(store, 0)
     until = NOW + timedelta(days=30)
@@ -235,7 +258,7 @@ async def test_breathing_space_and_a_pause_reason_are_kept_and_cleared(
     )
 
 
-async def test_token_is_spent_once(store: SqliteStore) -> None:
+async def test_token_is_spent_once(store: SqlStore) -> None:
     async with store.transaction() as tx:
         await tx.upsert_customer(Customer("C-1"))
         await tx.store_token(
@@ -250,7 +273,7 @@ async def test_token_is_spent_once(store: SqliteStore) -> None:
     assert (first, wrong_purpose, second) == ("C-1", None, None)
 
 
-async def test_import_counts_new_and_unchanged_rows(store: SqliteStore) -> None:
+async def test_import_counts_new_and_unchanged_rows(store: SqlStore) -> None:
     rows = [ImportedInvoice(Customer("C-1"), _invoice(f"I-{n}"), n) for n in range(5)]
 
     first = await store.import_invoices(rows)
@@ -259,7 +282,7 @@ async def test_import_counts_new_and_unchanged_rows(store: SqliteStore) -> None:
     assert (first, second) == (BatchResult(5, 0), BatchResult(0, 5))
 
 
-async def test_import_never_moves_an_invoice_to_another_customer(store: SqliteStore) -> None:
+async def test_import_never_moves_an_invoice_to_another_customer(store: SqlStore) -> None:
     mine = ImportedInvoice(Customer("C-1"), _invoice("I-1", customer="C-1"), 1)
     theirs = ImportedInvoice(Customer("C-2"), _invoice("I-1", customer="C-2", minor=5), 2)
     await store.import_invoices([mine])
@@ -273,7 +296,7 @@ async def test_import_never_moves_an_invoice_to_another_customer(store: SqliteSt
     assert (stored.customer_id, stored.amount.minor) == ("C-1", 1000)
 
 
-async def test_older_import_never_overwrites_a_newer_fact(store: SqliteStore) -> None:
+async def test_older_import_never_overwrites_a_newer_fact(store: SqlStore) -> None:
     newer = ImportedInvoice(Customer("C-1"), _invoice("I-1", minor=500), 1)
     older_invoice = _invoice("I-1", minor=900)
     older = ImportedInvoice(
@@ -295,7 +318,7 @@ def _fields(invoice: Invoice) -> dict[str, object]:
     return {name: getattr(invoice, name) for name in Invoice.__dataclass_fields__}
 
 
-async def test_book_streams_by_customer_then_issue_date(store: SqliteStore) -> None:
+async def test_book_streams_by_customer_then_issue_date(store: SqlStore) -> None:
     rows = [
         ImportedInvoice(Customer(c), _invoice(f"{c}-{n}", customer=c), n)
         for c in ("B", "A")
@@ -308,6 +331,27 @@ async def test_book_streams_by_customer_then_issue_date(store: SqliteStore) -> N
     assert order == ["A-0", "A-1", "A-2", "B-0", "B-1", "B-2"]
 
 
+async def test_an_unknown_database_scheme_is_refused_naming_the_setting(
+    clock: FixedClock,
+) -> None:
+    with pytest.raises(
+        ConfigurationError, match="SETTLE_DATABASE_URL: unsupported scheme 'mysql'"
+    ):
+        store_for_url("mysql://localhost/settle", clock)
+
+
+def test_a_postgresql_url_opens_the_postgresql_backend(clock: FixedClock) -> None:
+    store = store_for_url("postgresql://settle:secret@127.0.0.1:5432/settle", clock)
+
+    assert isinstance(store, PostgresStore)
+
+
+def test_a_password_never_shows_in_a_database_url_in_messages() -> None:
+    shown = redacted("postgresql://settle:secret@127.0.0.1:5432/settle")
+
+    assert shown == "postgresql://settle:***@127.0.0.1:5432/settle"
+
+
 async def test_a_file_that_is_not_a_database_is_refused_naming_it(
     tmp_path: Path, clock: FixedClock
 ) -> None:
@@ -318,7 +362,7 @@ async def test_a_file_that_is_not_a_database_is_refused_naming_it(
         await SqliteStore.open(garbage, clock)
 
 
-async def test_reading_sees_what_was_committed_and_refuses_to_write(store: SqliteStore) -> None:
+async def test_reading_sees_what_was_committed_and_refuses_to_write(store: SqlStore) -> None:
     async with store.transaction() as tx:
         await tx.upsert_customer(Customer("C-R", locale="he_IL"))
         await tx.link_channel(ChannelLink("C-R", "telegram", "42", NOW))
@@ -326,10 +370,53 @@ async def test_reading_sees_what_was_committed_and_refuses_to_write(store: Sqlit
     async with store.reading() as tx:
         found = await tx.customer_of_chat("telegram", "42")
         customer = await tx.get_customer("C-R")
-    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+    with pytest.raises((sqlite3.OperationalError, asyncpg.PostgresError), match=r"read-?only"):
         async with store.reading() as tx:
             await tx.upsert_customer(Customer("C-W"))
 
     assert (found, customer.locale if customer else None) == ("C-R", "he_IL")
     async with store.reading() as tx:
         assert await tx.get_customer("C-W") is None
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_a_chats_turn_is_held_by_one_worker_at_a_time(
+    store: SqlStore, clock: FixedClock
+) -> None:
+    assert isinstance(store, PostgresStore)
+    other = await PostgresStore.open(store.url, clock, migrate=False)
+    order: list[str] = []
+
+    async def first() -> None:
+        async with store.chat_turn("telegram", "77"):
+            order.append("first in")
+            await asyncio.sleep(0.2)
+            order.append("first out")
+
+    async def second() -> None:
+        await asyncio.sleep(0.05)
+        async with other.chat_turn("telegram", "77"):
+            order.append("second in")
+
+    try:
+        await asyncio.gather(first(), second())
+    finally:
+        await other.close()
+
+    assert order == ["first in", "first out", "second in"]
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_a_chats_next_message_waits_the_chat_interval_after_the_last_sent(
+    store: SqlStore,
+) -> None:
+    assert isinstance(store, PostgresStore)
+    store.chat_interval = timedelta(seconds=1)
+    await _case_with_contacts(store, 2)
+    [first] = await store.claim_due(channel="telegram", now=NOW, limit=1)
+    await store.finish_contact(first.id, status=ContactStatus.SENT, at=NOW)
+
+    soon = await store.claim_due(channel="telegram", now=NOW + timedelta(seconds=0.5), limit=10)
+    later = await store.claim_due(channel="telegram", now=NOW + timedelta(seconds=1.5), limit=10)
+
+    assert ([c.id for c in soon], [c.id for c in later]) == ([], [2])

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from handlers.emulators import Limits, TelegramEmulator
+from handlers.emulators._limits import FloodControl
 
 TOKEN = "4242:flood-test-token"
 
@@ -105,3 +106,16 @@ async def test_stats_name_the_rule_each_refusal_broke(
     await _send(raw, 7)
 
     assert emulator.stats()["broken"] == {"per chat": 1, "flood wait": 1}
+
+
+def test_stats_give_each_chats_texts_in_order_and_the_busiest_second() -> None:
+    moments = iter([0.0, 0.0, 1.5, 1.5, 2.0, 2.0, 2.2, 2.2])
+    flood = FloodControl(Limits(per_second=30, chat_interval=1.0), clock=lambda: next(moments))
+    for chat_id, text in ((5, "one"), (5, "two"), (6, "three"), (7, "four")):
+        flood.check("sendMessage", {"chat_id": chat_id})
+        flood.accepted("sendMessage", {"chat_id": chat_id, "text": text})
+
+    stats = flood.stats(per_chat=False, texts=True)
+
+    assert stats["texts"] == {"5": ["one", "two"], "6": ["three"], "7": ["four"]}
+    assert stats["busiest_second"] == 3

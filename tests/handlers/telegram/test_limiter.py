@@ -65,6 +65,19 @@ async def test_sends_to_different_chats_are_evenly_spaced() -> None:
     assert starts[-1] - starts[0] == pytest.approx(0.45, abs=0.05)
 
 
+async def test_one_of_four_workers_takes_a_quarter_of_the_limit_rounded_down() -> None:
+    limiter = PacedRateLimiter(per_second=30, chat_interval=0.0)
+    limiter.share(4)
+    api = Api(limiter)
+
+    await asyncio.gather(*(api.call(f"m{n}", chat_id=n) for n in range(8)))
+
+    starts = api.started()
+    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
+    assert min(gaps) >= 1 / 7 - EARLY * 5
+    assert starts[7] - starts[0] >= 1.0 - EARLY
+
+
 async def test_no_call_starts_within_a_second_of_the_answer_per_second_calls_before() -> None:
     api = Api(PacedRateLimiter(per_second=10, chat_interval=0.0), took=0.05)
 

@@ -1,12 +1,15 @@
-"""One SQLite unit of work: the `Tx` port on a connection inside `BEGIN IMMEDIATE`."""
+"""One unit of work: the `Tx` port on a connection inside a transaction, for both backends.
+
+The SQL is written once, with `?` placeholders and the types SQLite stores (times and
+dates as text in one fixed format, money as integer minor units); the PostgreSQL backend
+runs it through `storage._pg.PgConnection`, which numbers the placeholders.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
-
-import aiosqlite
+from typing import Any, Protocol
 
 from bot import (
     Case,
@@ -26,6 +29,7 @@ from bot._offers import Offer, OfferState
 from bot.ports import AuditRecord, ChannelLink, ReceivedPayment, RegisteredPayment, StoredEvent
 from storage._codec import dump_json, read_date, read_time, write_date, write_time
 from storage._rows import (
+    Row,
     to_agreement,
     to_case,
     to_chat_state,
@@ -38,24 +42,54 @@ from storage._rows import (
     to_transcript,
 )
 
-__all__ = ["SqliteTx"]
+__all__ = ["Connection", "Cursor", "SqlTx"]
 
 _FIELDS = ("name", "phone", "email", "locale", "timezone", "country", "marketing_consent")
 
 
-class SqliteTx:
-    """The `Tx` port for SQLite; the caller owns BEGIN and COMMIT."""
+class Cursor(Protocol):
+    """What a statement leaves to read: its rows and how many it changed."""
 
-    def __init__(self, db: aiosqlite.Connection, now: datetime) -> None:
+    @property
+    def rowcount(self) -> int: ...
+
+    async def fetchone(self) -> Any: ...
+
+    async def fetchall(self) -> Iterable[Any]: ...
+
+
+class Pending(Protocol):
+    """A statement under way: awaited, or entered as a context, it gives its cursor."""
+
+    def __await__(self) -> Generator[Any, None, Cursor]: ...
+
+    async def __aenter__(self) -> Cursor: ...
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any, /) -> None: ...
+
+
+class Connection(Protocol):
+    """The part of an aiosqlite connection the SQL here uses (`PgConnection` offers it too)."""
+
+    def execute(self, sql: str, parameters: Iterable[Any], /) -> Pending: ...
+
+    def executemany(self, sql: str, parameters: Iterable[Iterable[Any]], /) -> Pending: ...
+
+
+class SqlTx:
+    """The `Tx` port on either backend; the caller owns BEGIN and COMMIT."""
+
+    def __init__(self, db: Connection, now: datetime) -> None:
         self._db = db
         self._now = write_time(now)
         self.queued_on: set[str] = set()  # channels this transaction queued rows on
 
-    async def _one(self, sql: str, *args: Any) -> aiosqlite.Row | None:
+    async def _one(self, sql: str, *args: Any) -> Row | None:
         async with self._db.execute(sql, args) as cursor:
-            return await cursor.fetchone()
+            row: Row | None = await cursor.fetchone()
+            return row
 
-    async def _all(self, sql: str, *args: Any) -> list[aiosqlite.Row]:
+    async def _all(self, sql: str, *args: Any) -> list[Row]:
         async with self._db.execute(sql, args) as cursor:
             return list(await cursor.fetchall())
 
@@ -214,7 +248,7 @@ class SqliteTx:
         rows = await self._all(sql, customer_id, currency, write_date(before), limit)
         return [row["amount"] for row in rows]
 
-    async def _case(self, row: aiosqlite.Row | None) -> Case | None:
+    async def _case(self, row: Row | None) -> Case | None:
         if row is None:
             return None
         sql = """SELECT i.* FROM invoices i JOIN case_invoices ci ON ci.invoice_id = i.id
@@ -639,7 +673,7 @@ class SqliteTx:
 
 AGREEMENTS_OF_CASE = "SELECT * FROM agreements WHERE case_id = ? ORDER BY id"
 
-Fetch = Callable[..., Awaitable[list[aiosqlite.Row]]]
+Fetch = Callable[..., Awaitable[Sequence[Row]]]
 
 
 async def load_agreements(fetch: Fetch, sql: str, *args: Any) -> list[Agreement]:

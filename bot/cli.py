@@ -444,5 +444,15 @@ def events(unmatched: bool, as_json: bool) -> None:
         )
 
 
+def _add_record_commands() -> None:
+    from bot._records_cli import RECORD_COMMANDS
+
+    for command in RECORD_COMMANDS:
+        main.add_command(command)
+
+
+_add_record_commands()
+
+
 if __name__ == "__main__":
     main()

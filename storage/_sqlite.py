@@ -27,6 +27,7 @@ from bot import (
     ContactStatus,
     Invoice,
 )
+from bot._audit_chain import ChainReport, verify_chain
 from bot._model import WaitingEscalation
 from bot.ports import (
     AuditRecord,
@@ -37,6 +38,7 @@ from bot.ports import (
     Released,
     StoredEvent,
 )
+from storage._audit import chain_links, chain_unchained, tombstones
 from storage._codec import write_date, write_time
 from storage._migrate import migrations
 from storage._rows import (
@@ -59,6 +61,9 @@ logger = logging.getLogger(__name__)
 # finished; after a stop, the release marks it possibly sent (`settle outbox` shows both).
 HANDED = "handed to the channel; no answer yet"
 POSSIBLY_SENT = "possibly sent: the process stopped after handing it to the channel"
+
+# The migration that makes audit records a chain; the records already held are chained in it.
+_AUDIT_CHAIN = 13
 
 _TABLES = (
     "customers",
@@ -173,6 +178,8 @@ class SqliteStore:
                         continue
                 for statement in _statements(migration.sql):
                     await db.execute(statement)
+                if migration.version == _AUDIT_CHAIN:
+                    await chain_unchained(db)
                 await db.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?, ?)",
                     (migration.version, migration.name, write_time(self._clock.now())),
@@ -386,6 +393,16 @@ class SqliteStore:
             rows = await self._rows(f"SELECT count(*) AS n FROM {table}")
             result[table] = int(rows[0]["n"])
         return result
+
+    async def verify_audit(self) -> ChainReport:
+        """Follow the audit chain from its first record; every link that does not hold."""
+        # A connection of its own, so that both reads see one snapshot while others write.
+        db = await _connect(self.path)
+        try:
+            await db.execute("BEGIN")
+            return verify_chain(await chain_links(db), await tombstones(db))
+        finally:
+            await db.close()
 
     async def case_status_counts(self) -> dict[CaseStatus, int]:
         rows = await self._rows("SELECT status, count(*) AS n FROM cases GROUP BY status")

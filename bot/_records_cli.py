@@ -6,10 +6,12 @@ They are registered on `settle` by `bot.cli`; each opens the store through its `
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
+from bot._errors import ConfigurationError, InvalidInput
 from bot._settings import Settings
 from bot.ports import Store
 
@@ -55,4 +57,52 @@ def verify() -> None:
         sys.exit(1)
 
 
-RECORD_COMMANDS: tuple[click.Command, ...] = (audit,)
+def _sqlite_path() -> Path:
+    from bot.cli import _settings
+
+    path = _settings().sqlite_path
+    if path is None:
+        msg = (
+            "SETTLE_DATABASE_URL is not an SQLite file; back PostgreSQL up with pg_dump "
+            "and pg_restore (see the README)"
+        )
+        raise click.ClickException(msg)
+    return path
+
+
+def _described(info: Any) -> str:
+    rows = ", ".join(f"{n} {table}" for table, n in info.rows.items())
+    return f"schema version {info.schema_version}, {info.bytes} bytes: {rows}"
+
+
+@click.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    """Copy the database to PATH, consistently, while `settle serve` runs."""
+    from storage import backup_database
+
+    try:
+        info = backup_database(_sqlite_path(), path)
+    except (ConfigurationError, InvalidInput) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backed up to {path}: {_described(info)}")
+
+
+@click.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the database without asking.")
+def restore(path: Path, yes: bool) -> None:
+    """Replace the database with the backup at PATH (stop `settle serve` first)."""
+    from storage import restore_database
+
+    target = _sqlite_path()
+    if target.exists() and not yes:
+        click.confirm(f"replace {target} with {path}?", abort=True)
+    try:
+        info = restore_database(path, target)
+    except (ConfigurationError, InvalidInput) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restored {target} from {path}: {_described(info)}")
+
+
+RECORD_COMMANDS: tuple[click.Command, ...] = (audit, backup, restore)

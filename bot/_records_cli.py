@@ -5,13 +5,16 @@ They are registered on `settle` by `bot.cli`; each opens the store through its `
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from bot._errors import ConfigurationError, InvalidInput
+from bot._clock import SystemClock
+from bot._errors import ConfigurationError, InvalidInput, NotFound
+from bot._privacy import Records, purge_expired
 from bot._settings import Settings
 from bot.ports import Store
 
@@ -24,11 +27,9 @@ def _run(work: Any, *, existing: bool = True) -> Any:
     return run(work, existing=existing)
 
 
-def _records(store: Store) -> Any:
-    """The backend's record keeping: SQLite only for now (PostgreSQL: see the README)."""
-    from storage import SqliteStore
-
-    if not isinstance(store, SqliteStore):
+def _records(store: Store) -> Records:
+    """The backend's record keeping; PostgreSQL has its own tools (see the README)."""
+    if not isinstance(store, Records):
         raise click.ClickException("this command needs the SQLite backend")
     return store
 
@@ -105,4 +106,73 @@ def restore(path: Path, yes: bool) -> None:
     click.echo(f"restored {target} from {path}: {_described(info)}")
 
 
-RECORD_COMMANDS: tuple[click.Command, ...] = (audit, backup, restore)
+@click.group()
+def customer() -> None:
+    """A customer's personal data: export it, or erase it (COMPLIANCE rule 19)."""
+
+
+@customer.command()
+@click.argument("customer_id")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the JSON to this file instead of the standard output.",
+)
+def export(customer_id: str, out: Path | None) -> None:
+    """Write everything held about CUSTOMER_ID as JSON: profile, invoices, cases, contacts,
+    transcript, agreements, letters and audit records."""
+
+    async def work(settings: Settings, store: Store) -> Any:
+        held = await _records(store).export_customer(customer_id)
+        if held is None:
+            raise NotFound("customer", customer_id)
+        return held
+
+    text = json.dumps(_run(work), indent=2, ensure_ascii=False, sort_keys=True)
+    if out is None:
+        click.echo(text)
+        return
+    out.write_text(text + "\n", encoding="utf-8")
+    click.echo(f"customer {customer_id} exported to {out}", err=True)
+
+
+@customer.command()
+@click.argument("customer_id")
+@click.option("--yes", is_flag=True, help="Erase without asking.")
+def erase(customer_id: str, yes: bool) -> None:
+    """Erase what no legal duty requires about CUSTOMER_ID and restrict the rest."""
+    if not yes:
+        click.confirm(f"erase customer {customer_id}? this cannot be undone", abort=True)
+
+    async def work(settings: Settings, store: Store) -> Any:
+        result = await _records(store).erase_customer(customer_id, by="operator")
+        if result is None:
+            raise NotFound("customer", customer_id)
+        return result
+
+    result = _run(work)
+    done = ", ".join(f"{what}: {n}" for what, n in result.erased.items())
+    click.echo(
+        f"customer {customer_id} erased ({done}); kept and restricted under a legal duty: "
+        "invoices, payments, cases, agreements, letters and the audit trail"
+    )
+
+
+@click.command()
+def purge() -> None:
+    """Remove what is past its retention period (SETTLE_AUDIT_RETENTION_DAYS), nothing
+    younger; `settle serve` does it every SETTLE_PURGE_EVERY_HOURS."""
+
+    async def work(settings: Settings, store: Store) -> Any:
+        return await purge_expired(_records(store), settings, SystemClock())
+
+    result = _run(work)
+    click.echo(
+        f"{result.cases} closed cases past retention: {result.audit_records} audit records, "
+        f"{result.transcript_lines} transcript lines and {result.messages} message details "
+        "removed"
+        + (f"; checkpoint {result.checkpoint_id}" if result.checkpoint_id is not None else "")
+    )
+
+
+RECORD_COMMANDS: tuple[click.Command, ...] = (audit, backup, restore, customer, purge)

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    # Record keeping (COMPLIANCE rule 18): audit records, transcripts and message details of a
+    # closed case are purged this many days after its last activity, every
+    # `purge_every_hours` by `settle serve` (0: only by `settle purge`).
+    audit_retention_days: int = Field(default=1095, ge=1)
+    purge_every_hours: float = Field(default=24.0, ge=0)
+
     # Billing webhooks.
     webhook_secret: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None

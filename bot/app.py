@@ -43,6 +43,7 @@ from bot import (
 )
 from bot._documents import Documents
 from bot._metrics import Metrics
+from bot._privacy import Records, purge_expired
 from bot._steps import CaseSteps
 from bot.ports import Clock, Sender, Store
 from handlers.billing import BillingCallbackSender, CaseFileSender, billing_routes
@@ -195,6 +196,8 @@ class Runtime:
             self._background(self._every(hours * 3600, self._triage), "triage")
         if (minutes := self.settings.watch_every_minutes) > 0:
             self._background(self._every(minutes * 60, self._watch), "watch")
+        if (hours := self.settings.purge_every_hours) > 0 and isinstance(self.store, Records):
+            self._background(self._every(hours * 3600, self._purge), "purge")
         if self.telegram is None:
             logger.warning(
                 "TELEGRAM_BOT_TOKEN is not set: billing events are ingested and cases opened, "
@@ -252,6 +255,10 @@ class Runtime:
     async def _triage(self) -> None:
         today = self.clock.now().date()
         await sweep(self.store, self.settings, self.clock, today=today, actor="triage")
+
+    async def _purge(self) -> None:
+        assert isinstance(self.store, Records)
+        await purge_expired(self.store, self.settings, self.clock)
 
     async def _watch(self) -> None:
         await watch_agreements(self.store, self.clock, self.settings)

@@ -41,6 +41,7 @@ from bot.ports import (
 from storage._audit import chain_links, chain_unchained, tombstones
 from storage._codec import write_date, write_time
 from storage._migrate import migrations
+from storage._privacy import ErasureResult, PurgeResult, erase_customer, export_customer, purge
 from storage._rows import (
     to_audit,
     to_case,
@@ -403,6 +404,25 @@ class SqliteStore:
             return verify_chain(await chain_links(db), await tombstones(db))
         finally:
             await db.close()
+
+    async def export_customer(self, customer_id: str) -> dict[str, Any] | None:
+        """Everything held about a customer, table by table, from one snapshot."""
+        db = await _connect(self.path)
+        try:
+            await db.execute("BEGIN")
+            return await export_customer(db, customer_id)
+        finally:
+            await db.close()
+
+    async def erase_customer(self, customer_id: str, *, by: str) -> ErasureResult | None:
+        """Erase what no legal duty keeps and restrict the rest; None for no such customer."""
+        async with self._immediate() as db:
+            return await erase_customer(db, customer_id, at=self._clock.now(), by=by)
+
+    async def purge(self, *, before: datetime) -> PurgeResult:
+        """Remove what is past retention: closed cases last active before `before`."""
+        async with self._immediate() as db:
+            return await purge(db, before=before, at=self._clock.now())
 
     async def case_status_counts(self) -> dict[CaseStatus, int]:
         rows = await self._rows("SELECT status, count(*) AS n FROM cases GROUP BY status")

@@ -94,7 +94,8 @@ class SqliteTx:
         updates = ", ".join(f"{n} = coalesce(excluded.{n}, customers.{n})" for n in _FIELDS)
         sql = f"""INSERT INTO customers (id, {", ".join(_FIELDS)}, created_at, updated_at)
             VALUES ({", ".join("?" * (len(_FIELDS) + 3))})
-            ON CONFLICT (id) DO UPDATE SET {updates}, updated_at = excluded.updated_at"""
+            ON CONFLICT (id) DO UPDATE SET {updates}, updated_at = excluded.updated_at
+            WHERE customers.restricted_at IS NULL"""
         await self._db.execute(sql, (customer.id, *values, self._now, self._now))
         stored = await self.get_customer(customer.id)
         assert stored is not None

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # With a port, `/healthz`, `/readyz` and `/metrics` are served there instead of on the
+    # public port.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
 
     # Record keeping (COMPLIANCE rule 18): audit records, transcripts and message details of a
     # closed case are purged this many days after its last activity, every

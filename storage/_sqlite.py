@@ -28,6 +28,7 @@ from bot import (
     Invoice,
 )
 from bot._audit_chain import ChainReport, verify_chain
+from bot._metrics import Snapshot
 from bot._model import WaitingEscalation
 from bot.ports import (
     AuditRecord,
@@ -52,6 +53,7 @@ from storage._rows import (
     to_invoice,
     to_link,
 )
+from storage._snapshot import read_snapshot, schema_version
 from storage._sqlite_tx import AGREEMENTS_OF_CASE, SqliteTx, invoice_values, load_agreements
 
 __all__ = ["SqliteStore"]
@@ -423,6 +425,14 @@ class SqliteStore:
         """Remove what is past retention: closed cases last active before `before`."""
         async with self._immediate() as db:
             return await purge(db, before=before, at=self._clock.now())
+
+    async def snapshot(self) -> Snapshot:
+        """Counts for the gauges of `GET /metrics`."""
+        return await read_snapshot(self._r, self._clock.now())
+
+    async def schema_state(self) -> tuple[int, int]:
+        """The schema version applied and the latest this version of Settle ships."""
+        return await schema_version(self._r), migrations()[-1].version
 
     async def case_status_counts(self) -> dict[CaseStatus, int]:
         rows = await self._rows("SELECT status, count(*) AS n FROM cases GROUP BY status")

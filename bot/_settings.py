@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     telegram_secret_token: SecretStr | None = None
     telegram_bot_username: str | None = None
     link_ttl_days: int = Field(default=30, ge=1)
+    # A chat that sent this many wrong link tokens waits 2 s, then 4 s, 8 s ... before the
+    # next try; after `link_max_failures` it is blocked for `link_block_minutes`.
+    link_free_attempts: int = Field(default=3, ge=1)
+    link_max_failures: int = Field(default=8, ge=1)
+    link_block_minutes: float = Field(default=60.0, gt=0)
 
     # Links the customer is sent to; `{token}` is replaced by a single-use token.
     update_payment_url: str = "https://billing.example.com/payment-method?token={token}"

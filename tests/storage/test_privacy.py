@@ -25,6 +25,7 @@ from bot import (
     TranscriptLine,
 )
 from bot._privacy import purge_expired
+from bot.app import Runtime
 from bot.cli import main
 from bot.ports import AuditRecord, ChannelLink
 from storage import SqliteStore
@@ -290,3 +291,25 @@ def test_settle_customer_export_erase_and_purge(
     assert purged.output.startswith("1 closed cases past retention: 3 audit records")
     assert (unknown.exit_code, unknown.output) == (1, "Error: no customer 'C-404'\n")
     assert runner.invoke(main, ["audit", "verify"]).exit_code == 0
+
+
+async def test_settle_serve_purges_at_start(tmp_path: Path, clock: FixedClock) -> None:
+    settings = _settings(tmp_path)
+    store = await SqliteStore.open(tmp_path / "settle.db", clock)
+    retention = timedelta(days=settings.audit_retention_days)
+    old = await _customer_with_history(store, "C-OLD", at=clock.now() - retention * 2)
+    await store.close()
+
+    runtime = Runtime.build(settings, clock=clock)
+    await runtime.start()
+    try:
+        for _ in range(200):
+            view = await runtime.store.case_view(old)
+            if view is not None and not view.audit:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await runtime.stop()
+
+    assert view is not None
+    assert view.audit == ()

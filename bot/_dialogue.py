@@ -413,6 +413,9 @@ class _Turn:
         assert self.case is not None
         if (agreed := await self._agreed()) is not None:
             return agreed
+        if not _owed(self.case):
+            # A type A case before any debt (a card expiring) has no amount to promise.
+            return await self._stale()
         today = self._today()
         last = self._last_promise_day()
         dates = tuple(

@@ -10,13 +10,14 @@ import hashlib
 import logging
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot._contact import TELEGRAM, start_contact
 from bot._errors import ConfigurationError, NotFound
 from bot._model import CaseStatus
 from bot._settings import Settings
-from bot.ports import AuditRecord, ChannelLink, Clock, Store
+from bot._throttle import LinkThrottle
+from bot.ports import AuditRecord, ChannelLink, Clock, Store, Tx
 
 __all__ = ["LINK", "Linking", "hash_token", "new_token"]
 
@@ -43,6 +44,11 @@ class Linking:
         self._store = store
         self._clock = clock
         self._settings = settings
+        self._throttle = LinkThrottle(
+            free=settings.link_free_attempts,
+            most=settings.link_max_failures,
+            block=timedelta(minutes=settings.link_block_minutes),
+        )
 
     async def issue_token(self, customer_id: str, *, purpose: str = LINK) -> str:
         """A new single-use token for a known customer; raise `NotFound` otherwise."""
@@ -71,29 +77,43 @@ class Linking:
         return f"https://t.me/{username.lstrip('@')}?start={token}"
 
     async def redeem(self, chat_id: str, token: str) -> str | None:
-        """Link the chat to the token's customer; the customer id, or None for a bad token."""
-        if not _TOKEN.match(token):
-            return None
+        """Link the chat to the token's customer; the customer id, or None for a bad token
+        or a chat that failed too often lately (it is not even looked up then)."""
         now = self._clock.now()
-        async with self._store.transaction() as tx:
-            customer_id = await tx.use_token(hash_token(token), purpose=LINK, now=now)
-            if customer_id is None:
-                return None
-            await tx.link_channel(ChannelLink(customer_id, TELEGRAM, chat_id, now))
-            await tx.audit(
-                AuditRecord(
-                    now,
-                    "customer",
-                    "linked",
-                    "chat linked by token",
-                    None,
-                    customer_id,
-                    {"channel": TELEGRAM},
-                )
-            )
-            for case in await tx.open_cases_of(customer_id):
-                if case.status in (CaseStatus.NO_CHANNEL, CaseStatus.CONTACTING):
-                    outreach = self._settings.outreach
-                    await start_contact(tx, case, now=now, actor="customer", outreach=outreach)
+        if not self._throttle.allows(chat_id, now):
+            failures = self._throttle.failed(chat_id, now)
+            logger.warning("link refused chat=%s throttled failures=%d", chat_id, failures)
+            return None
+        # The token is looked up by its SHA-256 only: no comparison of the token itself runs,
+        # so the time taken tells nothing about how close a guess came.
+        customer_id = None
+        if _TOKEN.match(token):
+            async with self._store.transaction() as tx:
+                customer_id = await tx.use_token(hash_token(token), purpose=LINK, now=now)
+                if customer_id is not None:
+                    await self._link(tx, chat_id, customer_id, now)
+        if customer_id is None:
+            failures = self._throttle.failed(chat_id, now)
+            logger.info("link token refused chat=%s failures=%d", chat_id, failures)
+            return None
+        self._throttle.succeeded(chat_id)
         logger.info("chat linked customer=%s chat=%s", customer_id, chat_id)
         return customer_id
+
+    async def _link(self, tx: Tx, chat_id: str, customer_id: str, now: datetime) -> None:
+        await tx.link_channel(ChannelLink(customer_id, TELEGRAM, chat_id, now))
+        await tx.audit(
+            AuditRecord(
+                now,
+                "customer",
+                "linked",
+                "chat linked by token",
+                None,
+                customer_id,
+                {"channel": TELEGRAM},
+            )
+        )
+        for case in await tx.open_cases_of(customer_id):
+            if case.status in (CaseStatus.NO_CHANNEL, CaseStatus.CONTACTING):
+                outreach = self._settings.outreach
+                await start_contact(tx, case, now=now, actor="customer", outreach=outreach)

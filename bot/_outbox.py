@@ -226,6 +226,7 @@ class OutboxWorker:
             await self._blocked(contact, str(error))
             return None
         except RateLimited as error:
+            self._metrics.rate_limited.labels(contact.channel).inc()
             retry_at = self._clock.now() + timedelta(seconds=error.retry_after)
             logger.warning(
                 "contact=%d rate limited; retry in %.1f s", contact.id, error.retry_after

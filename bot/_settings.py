@@ -43,6 +43,16 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # With a port, `/healthz`, `/readyz` and `/metrics` are served there instead of on the
+    # public port.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+
+    # Record keeping (COMPLIANCE rule 18): audit records, transcripts and message details of a
+    # closed case are purged this many days after its last activity, every
+    # `purge_every_hours` by `settle serve` (0: only by `settle purge`).
+    audit_retention_days: int = Field(default=1095, ge=1)
+    purge_every_hours: float = Field(default=24.0, ge=0)
 
     # Billing webhooks.
     webhook_secret: SecretStr | None = None
@@ -94,6 +104,11 @@ class Settings(BaseSettings):
     telegram_secret_token: SecretStr | None = None
     telegram_bot_username: str | None = None
     link_ttl_days: int = Field(default=30, ge=1)
+    # A chat that sent this many wrong link tokens waits 2 s, then 4 s, 8 s ... before the
+    # next try; after `link_max_failures` it is blocked for `link_block_minutes`.
+    link_free_attempts: int = Field(default=3, ge=1)
+    link_max_failures: int = Field(default=8, ge=1)
+    link_block_minutes: float = Field(default=60.0, gt=0)
 
     # Links the customer is sent to; `{token}` is replaced by a single-use token.
     update_payment_url: str = "https://billing.example.com/payment-method?token={token}"

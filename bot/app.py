@@ -16,11 +16,10 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 import httpx
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+import uvicorn
 from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from bot import (
@@ -43,10 +42,12 @@ from bot import (
 )
 from bot._documents import Documents
 from bot._metrics import Metrics
+from bot._privacy import Records, purge_expired
 from bot._steps import CaseSteps
 from bot.ports import Clock, Sender, Store
 from handlers.billing import BillingCallbackSender, CaseFileSender, billing_routes
 from handlers.email import EmailSender, optout_routes
+from handlers.health import OK, RequestLog, health_routes
 from handlers.slack import (
     SlackPoster,
     SlackRouting,
@@ -104,6 +105,8 @@ class Runtime:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _lock: TextIO | None = None
     _socket: SocketModeLink | None = None
+    side_app: Starlette | None = None  # health and metrics on SETTLE_METRICS_PORT
+    _side: _SideServer | None = None
 
     @classmethod
     def build(
@@ -194,12 +197,18 @@ class Runtime:
         load_catalogues()
         self._claim_database()
         await self.store.start()
+        if self.side_app is not None:
+            self._side = await _SideServer.start(
+                self.side_app, self.settings.metrics_host, self.settings.metrics_port or 0
+            )
         self._warn_unset()
         # Both are recomputed from stored state each time, so a restart loses nothing.
         if (hours := self.settings.triage_every_hours) > 0:
             self._background(self._every(hours * 3600, self._triage), "triage")
         if (minutes := self.settings.watch_every_minutes) > 0:
             self._background(self._every(minutes * 60, self._watch), "watch")
+        if (hours := self.settings.purge_every_hours) > 0 and isinstance(self.store, Records):
+            self._background(self._every(hours * 3600, self._purge), "purge")
         if self.telegram is None:
             logger.warning(
                 "TELEGRAM_BOT_TOKEN is not set: billing events are ingested and cases opened, "
@@ -250,6 +259,17 @@ class Runtime:
         ):
             limiter.share(workers)
 
+    def channel_states(self) -> dict[str, str]:
+        """Each channel's state for `GET /readyz`: ok, not configured or not running."""
+        telegram = "not configured"
+        if self.telegram is not None:
+            telegram = OK if self.telegram.running else "not running"
+        return {
+            "telegram": telegram,
+            "email": OK if self.settings.email_enabled else "not configured",
+            "slack": OK if self.slack is not None else "not configured",
+        }
+
     def _claim_database(self) -> None:
         """One process serves an SQLite file: a second would run a second outbox on it.
 
@@ -288,6 +308,10 @@ class Runtime:
     async def _triage(self) -> None:
         today = self.clock.now().date()
         await sweep(self.store, self.settings, self.clock, today=today, actor="triage")
+
+    async def _purge(self) -> None:
+        assert isinstance(self.store, Records)
+        await purge_expired(self.store, self.settings, self.clock)
 
     async def _watch(self) -> None:
         await watch_agreements(self.store, self.clock, self.settings)
@@ -388,6 +412,9 @@ class Runtime:
             await self._http.aclose()
         if self.store.shared:
             await self.store.leave()
+
+        if self._side is not None:
+            await self._side.stop()
         await self.store.close()
         if self._lock is not None:
             self._lock.close()  # closing the file releases the lock
@@ -397,25 +424,22 @@ class Runtime:
 def create_app(runtime: Runtime) -> Starlette:
     """The Starlette app serving every endpoint of DESIGN.md that exists so far."""
 
-    async def healthz(request: Request) -> JSONResponse:
-        counts = await runtime.store.counts()
-        return JSONResponse({"status": "ok", "cases": counts["cases"]})
-
-    async def metrics(request: Request) -> Response:
-        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
+    health = health_routes(runtime.store, runtime.metrics, runtime.channel_states)
     routes = [
         *billing_routes(runtime.ingest, runtime.settings, runtime.metrics),
         # Always mounted: links in emails already sent keep working when email is off.
         *optout_routes(runtime.store, runtime.clock, runtime.settings),
-        Route("/healthz", healthz),
-        Route("/metrics", metrics),
     ]
+    if runtime.settings.metrics_port is None:
+        routes += health
+    else:
+        runtime.side_app = Starlette(routes=health)
     if runtime.telegram is not None and not runtime.polling:
         endpoint = telegram_endpoint(runtime.telegram, runtime.settings, runtime.metrics)
         routes.append(Route("/telegram", endpoint, methods=["POST"]))
     if runtime.slack is not None and not runtime.socket_mode:
-        routes.append(Route("/slack/events", slack_endpoint(runtime.slack), methods=["POST"]))
+        slack = slack_endpoint(runtime.slack, runtime.settings, runtime.metrics)
+        routes.append(Route("/slack/events", slack, methods=["POST"]))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -425,10 +449,44 @@ def create_app(runtime: Runtime) -> Starlette:
         finally:
             await runtime.stop()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    known = frozenset(route.path for route in routes)
+    logged = Middleware(RequestLog, metrics=runtime.metrics, known=known)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[logged])
     app.state.runtime = runtime
     return app
 
 
 def _copy(agreement: Agreement, locale: str) -> bytes:
     return render_agreement_copy(agreement, locale=locale)
+
+
+class _SideServer(uvicorn.Server):
+    """A second server in the same process for health and metrics; the main one owns the
+    signals (uvicorn's capture would otherwise take them from it)."""
+
+    _task: asyncio.Task[None]
+
+    @classmethod
+    async def start(cls, app: Starlette, host: str, port: int) -> _SideServer:
+        config = uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="off")
+        server = cls(config)
+        server._task = asyncio.create_task(server.serve(), name="metrics server")
+        while not server.started:
+            if server._task.done():
+                server._task.result()  # raises what stopped it, e.g. the port in use
+                msg = f"SETTLE_METRICS_PORT: cannot listen on {host}:{port}"
+                raise ConfigurationError(msg)
+            await asyncio.sleep(0.01)
+        logger.info("health and metrics on http://%s:%d", host, server.port)
+        return server
+
+    @property
+    def port(self) -> int:
+        return int(self.servers[0].sockets[0].getsockname()[1])
+
+    def capture_signals(self) -> contextlib.AbstractContextManager[None]:  # type: ignore[override]
+        return contextlib.nullcontext()
+
+    async def stop(self) -> None:
+        self.should_exit = True
+        await self._task

@@ -23,6 +23,7 @@ from bot import (
     Settings,
     SystemClock,
 )
+from bot._logs import quiet_libraries
 from bot._render import case_detail, case_rows, case_table
 from bot.ports import Store
 
@@ -81,8 +82,9 @@ def main(log_level: str | None) -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
-    # httpx logs every request URL at INFO, and Bot API URLs carry the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # httpx logs every request URL at INFO (Bot API URLs carry the bot token), aiosqlite
+    # every statement's values at DEBUG: see bot/_logs.py.
+    quiet_libraries()
 
 
 @main.command()
@@ -498,6 +500,16 @@ def events(unmatched: bool, as_json: bool) -> None:
             f"{received}  {event.source}  {event.source_id}  {event.type}  "
             f"{event.outcome}  {event.customer_id or '-'}  {event.detail or ''}".rstrip()
         )
+
+
+def _add_record_commands() -> None:
+    from bot._records_cli import RECORD_COMMANDS
+
+    for command in RECORD_COMMANDS:
+        main.add_command(command)
+
+
+_add_record_commands()
 
 
 if __name__ == "__main__":

@@ -100,17 +100,24 @@ class PgConnection:
 
 _TRIGGER = re.compile(
     r"CREATE TRIGGER (?P<name>\w+) BEFORE (?P<event>UPDATE|DELETE) ON (?P<table>\w+)\s+"
+    r"(?:WHEN (?P<when>.+?)\s+)?"
     r"BEGIN\s+SELECT RAISE\(ABORT, '(?P<message>[^']*)'\);\s+END;",
-    re.IGNORECASE,
+    re.IGNORECASE | re.DOTALL,
 )
 
 
 def _trigger(match: re.Match[str]) -> str:
-    name, message = match["name"], match["message"]
+    name, message, event = match["name"], match["message"], match["event"].upper()
+    # PostgreSQL allows no subquery in a trigger's WHEN: the condition goes in the function,
+    # which lets the row through (NEW or OLD) when it does not hold.
+    refuse = f"RAISE EXCEPTION '{message}';"
+    if match["when"]:
+        row = "NEW" if event == "UPDATE" else "OLD"
+        refuse = f"IF {match['when']} THEN\n        {refuse}\n    END IF;\n    RETURN {row};"
     return (
         f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-        f"BEGIN\n    RAISE EXCEPTION '{message}';\nEND $$;\n"
-        f"CREATE TRIGGER {name} BEFORE {match['event']} ON {match['table']}\n"
+        f"BEGIN\n    {refuse}\nEND $$;\n"
+        f"CREATE TRIGGER {name} BEFORE {event} ON {match['table']}\n"
         f"    FOR EACH ROW EXECUTE FUNCTION {name}();"
     )
 

@@ -23,21 +23,29 @@ from bot import (
     Contact,
     Invoice,
 )
+from bot._audit_chain import ChainReport, verify_chain
+from bot._metrics import Snapshot
 from bot.ports import (
     Clock,
     Released,
 )
+from storage._audit import chain_links, chain_unchained, tombstones
 from storage._codec import write_time
 from storage._migrate import migrations
+from storage._privacy import ErasureResult, PurgeResult, erase_customer, export_customer, purge
 from storage._rows import (
     to_invoice,
 )
+from storage._snapshot import read_snapshot, schema_version
 from storage._sql_store import HANDED, IMPORT_INVOICE, POSSIBLY_SENT, SqlStore, claimed
 from storage._tx import Connection, SqlTx
 
 __all__ = ["SqliteStore"]
 
 logger = logging.getLogger(__name__)
+
+# The migration that makes audit records a chain; the records already held are chained in it.
+_AUDIT_CHAIN = 14
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:
@@ -132,6 +140,8 @@ class SqliteStore(SqlStore):
                         continue
                 for statement in _statements(migration.sql):
                     await db.execute(statement)
+                if migration.version == _AUDIT_CHAIN:
+                    await chain_unchained(db)
                 await db.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?, ?)",
                     (migration.version, migration.name, write_time(self._clock.now())),
@@ -206,6 +216,43 @@ class SqliteStore(SqlStore):
         before = self._w.total_changes
         await db.executemany(IMPORT_INVOICE, values)
         return self._w.total_changes - before
+
+    async def verify_audit(self) -> ChainReport:
+        """Follow the audit chain from its first record; every link that does not hold."""
+        # A connection of its own, so that both reads see one snapshot while others write.
+        db = await _connect(self.path)
+        try:
+            await db.execute("BEGIN")
+            return verify_chain(await chain_links(db), await tombstones(db))
+        finally:
+            await db.close()
+
+    async def export_customer(self, customer_id: str) -> dict[str, Any] | None:
+        """Everything held about a customer, table by table, from one snapshot."""
+        db = await _connect(self.path)
+        try:
+            await db.execute("BEGIN")
+            return await export_customer(db, customer_id)
+        finally:
+            await db.close()
+
+    async def erase_customer(self, customer_id: str, *, by: str) -> ErasureResult | None:
+        """Erase what no legal duty keeps and restrict the rest; None for no such customer."""
+        async with self._immediate() as db:
+            return await erase_customer(db, customer_id, at=self._clock.now(), by=by)
+
+    async def purge(self, *, before: datetime) -> PurgeResult:
+        """Remove what is past retention: closed cases last active before `before`."""
+        async with self._immediate() as db:
+            return await purge(db, before=before, at=self._clock.now())
+
+    async def snapshot(self) -> Snapshot:
+        """Counts for the gauges of `GET /metrics`."""
+        return await read_snapshot(self._r, self._clock.now())
+
+    async def schema_state(self) -> tuple[int, int]:
+        """The schema version applied and the latest this version of Settle ships."""
+        return await schema_version(self._r), migrations()[-1].version
 
 
 # The writer's page cache once it imports, in KiB (negative: SQLite's unit is then KiB).

@@ -27,6 +27,7 @@ from bot._chat_state import ChatState
 from bot._model import Escalation, EscalationReason, Letter, TranscriptLine
 from bot._offers import Offer, OfferState
 from bot.ports import AuditRecord, ChannelLink, ReceivedPayment, RegisteredPayment, StoredEvent
+from storage._audit import append_audit
 from storage._codec import dump_json, read_date, read_time, write_date, write_time
 from storage._rows import (
     Row,
@@ -127,7 +128,8 @@ class SqlTx:
         updates = ", ".join(f"{n} = coalesce(excluded.{n}, customers.{n})" for n in _FIELDS)
         sql = f"""INSERT INTO customers (id, {", ".join(_FIELDS)}, created_at, updated_at)
             VALUES ({", ".join("?" * (len(_FIELDS) + 3))})
-            ON CONFLICT (id) DO UPDATE SET {updates}, updated_at = excluded.updated_at"""
+            ON CONFLICT (id) DO UPDATE SET {updates}, updated_at = excluded.updated_at
+            WHERE customers.restricted_at IS NULL"""
         await self._db.execute(sql, (customer.id, *values, self._now, self._now))
         stored = await self.get_customer(customer.id)
         assert stored is not None
@@ -378,12 +380,7 @@ class SqlTx:
         return 0 if row is None else int(row["n"])
 
     async def audit(self, record: AuditRecord) -> None:
-        sql = """INSERT INTO audit_records
-            (at, actor, action, case_id, customer_id, reason, detail)
-            VALUES (?, ?, ?, ?, ?, ?, ?)"""
-        detail = None if record.detail is None else dump_json(record.detail)
-        values = (record.actor, record.action, record.case_id, record.customer_id, record.reason)
-        await self._db.execute(sql, (write_time(record.at), *values, detail))
+        await append_audit(self._db, record)
 
     async def store_token(
         self, *, token_hash: str, customer_id: str, purpose: str, expires_at: datetime

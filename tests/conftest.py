@@ -20,6 +20,9 @@ import uvicorn
 from bot import Settings
 from storage import PostgresStore, SqliteStore, SqlStore
 
+# Fails an end-to-end test whose logs show personal data or secrets (tests/log_scan.py).
+pytest_plugins = ["tests.log_scan"]
+
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 

@@ -96,19 +96,47 @@ def telegram_endpoint(
         if not hmac.compare_digest(given.encode(), secret.get_secret_value().encode()):
             metrics.telegram_updates.labels("forbidden").inc()
             return JSONResponse({"error": {"field": SECRET_HEADER}}, status_code=403)
-        body = await request.body()
-        if len(body) > settings.max_body_bytes:
+        body = await _limited_body(request, settings.max_body_bytes)
+        if body is None:
             metrics.telegram_updates.labels("too_large").inc()
-            return JSONResponse({"error": {"field": "body"}}, status_code=413)
+            message = f"larger than {settings.max_body_bytes} bytes"
+            return JSONResponse({"error": {"field": "body", "message": message}}, status_code=413)
         try:
-            data = json.loads(body)
-            update = Update.de_json(data, application.bot)
-        except (ValueError, TypeError, KeyError) as error:
+            update = _update(body, application)
+        except Exception as error:
+            # Whatever PTB's parsing raises on a hostile body is the body's fault, not ours.
             metrics.telegram_updates.labels("malformed").inc()
             logger.warning("telegram update refused: %s", type(error).__name__)
-            return JSONResponse({"error": {"field": "body"}}, status_code=400)
+            message = "not a Telegram update"
+            return JSONResponse({"error": {"field": "body", "message": message}}, status_code=400)
         await application.update_queue.put(update)
         metrics.telegram_updates.labels("queued").inc()
+        logger.debug("telegram update=%d queued", update.update_id)
         return Response(status_code=200)
 
     return endpoint
+
+
+async def _limited_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it is known to exceed `limit` (nothing more is read)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _update(body: bytes, application: TelegramApp) -> Update:
+    """Parse a webhook body; raise on anything that is not one update object."""
+    data = json.loads(body)
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        raise ValueError("not an update object")
+    update = Update.de_json(data, application.bot)
+    if update is None:
+        raise ValueError("empty update")
+    return update

@@ -120,7 +120,12 @@ class ChatHandlers:
         query = update.callback_query
         if query is None or query.data is None:
             return
-        await query.answer()
+        try:
+            await query.answer()
+        except BadRequest as error:
+            # Telegram refuses to answer a query older than about 15 s (after a restart, a
+            # slow queue): the tap still counts, only its spinner is not stopped.
+            logger.info("callback query not answered: %s", error.message)
         data = _LEGACY.get(query.data, query.data)
         if not data.startswith(_STOP) and await self._silent(update):
             _log_update(update, "button", started, taken_over=True)

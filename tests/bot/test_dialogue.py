@@ -374,3 +374,28 @@ async def test_a_part_amount_must_be_less_than_what_is_due(dialogue: Dialogue, t
     view = await dialogue.say(CHAT, typed, None, locale="en")
 
     assert view.screen is Screen.MISUNDERSTOOD
+
+
+async def test_asking_to_pay_later_with_nothing_owed_shows_the_menu_again(
+    store: SqliteStore, clock: FixedClock, settings: Settings
+) -> None:
+    # A type A case before any debt: the card failed, no invoice is unpaid yet.
+    body = json.dumps(
+        {
+            "id": "f1",
+            "type": "payment_failed",
+            "occurred_at": "2024-03-04T08:00:00Z",
+            "customer": {"id": "C-2"},
+            "payment_method": {"kind": "card", "reason": "card_declined"},
+        }
+    )
+    await Ingest(store, clock, settings).accept("canonical", parse_event(body), body)
+    async with store.transaction() as tx:
+        await tx.link_channel(ChannelLink("C-2", "telegram", "556", clock.now()))
+    dialogue = Dialogue(store, clock, settings, PlanPolicy.load(None), terms)
+
+    view = await dialogue.say("556", "can I pay later", Intent.PROMISE, locale="en")
+
+    assert view.screen is Screen.STALE
+    assert view.current is not None
+    assert view.current.screen is Screen.MENU

@@ -10,31 +10,24 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from bot import Settings
 from tests.conftest import FixedClock
+from tests.fuzzing import FUZZ
 from tests.handlers.billing.test_webhooks_harness import (
     Harness,
     body_of,
     gocardless_body,
     gocardless_samples,
     stripe_sample,
-)
-
-# SETTLE_FUZZ_EXAMPLES raises the count for a longer hunt; the suite's budget is 60.
-FUZZ = settings(
-    max_examples=int(os.environ.get("SETTLE_FUZZ_EXAMPLES", "60")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 # Values ------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ _INSERT = """INSERT INTO audit_records
 # The newest entry of the chain, a kept record or a removed one: ids are never reused.
 _HEAD = """SELECT id, hash FROM (
         SELECT id, hash FROM audit_records WHERE hash IS NOT NULL
-        UNION ALL SELECT id, hash FROM audit_removed)
+        UNION ALL SELECT id, hash FROM audit_removed) AS chain
     ORDER BY id DESC LIMIT 1"""
 _NEXT_ID = """SELECT coalesce(max(id), 0) + 1 AS id FROM (
         SELECT id FROM audit_records UNION ALL SELECT id FROM audit_removed) AS ids"""

@@ -19,6 +19,14 @@ from storage._migrate import migrations
 from storage._sqlite import _statements
 from tests.conftest import FixedClock
 
+
+# The record keeping is the SQLite backend's (PostgreSQL deployments use pg_dump and their
+# own tools); these tests also read the file with sqlite3.
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"
+
+
 START = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 
 

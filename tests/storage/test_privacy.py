@@ -31,6 +31,14 @@ from bot.ports import AuditRecord, ChannelLink
 from storage import SqliteStore
 from tests.conftest import FixedClock
 
+
+# The record keeping is the SQLite backend's (PostgreSQL deployments use pg_dump and their
+# own tools); these tests also read the file with sqlite3.
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"
+
+
 NAME, PHONE, EMAIL = "Dana Kessler", "+972501234567", "dana@example.org"
 WORDS = "I lost my job last month"
 

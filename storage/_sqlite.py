@@ -72,7 +72,6 @@ class SqliteStore(SqlStore):
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
-        self._bulk = False
         self._listeners: list[Callable[[frozenset[str]], None]] = []
 
     @classmethod
@@ -208,11 +207,6 @@ class SqliteStore(SqlStore):
             return list(await cursor.fetchall())
 
     async def _write_invoices(self, db: Connection, values: list[tuple[Any, ...]]) -> int:
-        if not self._bulk:
-            # A book of millions inserts into two indexes at random places: a page cache
-            # that holds them saves re-reading pages for every batch.
-            await self._w.execute(f"PRAGMA cache_size = {_BULK_CACHE_KIB}")
-            self._bulk = True
         before = self._w.total_changes
         await db.executemany(IMPORT_INVOICE, values)
         return self._w.total_changes - before
@@ -253,10 +247,6 @@ class SqliteStore(SqlStore):
     async def schema_state(self) -> tuple[int, int]:
         """The schema version applied and the latest this version of Settle ships."""
         return await schema_version(self._r), migrations()[-1].version
-
-
-# The writer's page cache once it imports, in KiB (negative: SQLite's unit is then KiB).
-_BULK_CACHE_KIB = -65_536
 
 
 def _statements(script: str) -> list[str]:

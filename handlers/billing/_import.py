@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Iterator
@@ -100,28 +99,21 @@ async def import_file(
 async def _store_batches(
     store: Store, rows: Iterator[ImportedInvoice | RowError], summary: ImportSummary
 ) -> None:
-    """Store rows in batches; a batch is written while the next one is parsed."""
+    """Store rows in batches of BATCH, one transaction each; bad rows are counted."""
     batch: dict[str, ImportedInvoice] = {}
-    writing: asyncio.Task[None] | None = None
-    try:
-        for row in rows:
-            summary.rows += 1
-            error = row if isinstance(row, RowError) else _clash(batch, row)
-            if error is not None:
-                summary.fail(error)
-                continue
-            assert isinstance(row, ImportedInvoice)
-            # Within a batch a later row for an invoice replaces the earlier one.
-            summary.superseded += row.invoice.id in batch
-            batch[row.invoice.id] = row
-            if len(batch) >= BATCH:
-                if writing is not None:
-                    await writing
-                writing = asyncio.create_task(_flush(store, list(batch.values()), summary))
-                batch = {}
-    finally:
-        if writing is not None:
-            await writing
+    for row in rows:
+        summary.rows += 1
+        error = row if isinstance(row, RowError) else _clash(batch, row)
+        if error is not None:
+            summary.fail(error)
+            continue
+        assert isinstance(row, ImportedInvoice)
+        # Within a batch a later row for an invoice replaces the earlier one.
+        summary.superseded += row.invoice.id in batch
+        batch[row.invoice.id] = row
+        if len(batch) >= BATCH:
+            await _flush(store, list(batch.values()), summary)
+            batch = {}
     await _flush(store, list(batch.values()), summary)
 
 

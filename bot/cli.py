@@ -176,6 +176,7 @@ def sandbox(reset: bool, database: Path, host: str | None, port: int | None) -> 
             )
             server = uvicorn.Server(config)
             click.echo(f"Settle sandbox: open {origin}/sandbox (database {database})")
+            sys.stdout.flush()  # seen at once even when the output goes to a file or a pipe
             await server.serve()
 
     try:

@@ -189,6 +189,7 @@ def _report(args: argparse.Namespace, run: dict[str, Any]) -> None:
     )
     print(f"first to last message         {stats['span_seconds']:.1f} s")
     print(f"wall time (start to all sent) {run['wall']:.1f} s")
+    print(f"load average at the end       {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
 def main() -> None:

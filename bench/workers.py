@@ -172,8 +172,8 @@ def _report(args: argparse.Namespace, run: dict[str, Any]) -> None:
     print(f"workers                       {args.workers}{' (one SIGKILLed)' if args.kill else ''}")
     if "at" in run["killed"]:
         print(f"killed at                     {run['killed']['at_delivered']} delivered")
-        for label, rate in _rates_around(run["killed"]):
-            print(f"rate {label:<24} {rate:.2f} msg/s")
+        for label, around in _rates_around(run["killed"]):
+            print(f"rate {label:<24} {around:.2f} msg/s")
     print(f"messages queued               {args.messages} ({args.per_chat} to each of {chats})")
     print(f"outbox statuses               {run['statuses']}")
     print(f"delivered (emulator)          {stats['delivered']} to {stats['chats']} chats")

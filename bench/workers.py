@@ -72,12 +72,13 @@ def _watch(
 ) -> dict[str, Any]:
     """Until every message is marked sent; kill one worker halfway when asked."""
     deadline = time.monotonic() + args.messages / args.rate * 2 + 180
-    killed: dict[str, Any] = {}
+    killed: dict[str, Any] = {"samples": []}
     while time.monotonic() < deadline:
         delivered = emulator.stats(per_chat=False)["delivered"]
-        if args.kill and not killed and delivered >= args.messages // 2:
+        killed["samples"].append((time.monotonic(), delivered))
+        if args.kill and "at" not in killed and delivered >= args.messages // 2:
             servers[-1].kill()
-            killed = {"at_delivered": delivered, "at": time.monotonic()}
+            killed |= {"at_delivered": delivered, "at": time.monotonic()}
         if asyncio.run(_statuses(url)).get("sent", 0) >= args.messages:
             return killed
         time.sleep(0.5)
@@ -148,14 +149,30 @@ def _out_of_order(args: argparse.Namespace, texts: dict[str, list[str]]) -> int:
     return wrong
 
 
+def _rates_around(killed: dict[str, Any]) -> list[tuple[str, float]]:
+    """The rate before the kill, in the 20 s after it, and from then on (emulator samples)."""
+    samples, at = killed["samples"], killed["at"]
+    spans = [("before the kill", 0.0, at), ("0-20 s after it", at, at + 20)]
+    spans.append(("from 20 s after it", at + 20, samples[-1][0]))
+    rates = []
+    for label, start, end in spans:
+        inside = [(t, n) for t, n in samples if start <= t <= end and n > 0]
+        if len(inside) > 1:
+            (t0, n0), (t1, n1) = inside[0], inside[-1]
+            rates.append((label, (n1 - n0) / (t1 - t0)))
+    return rates
+
+
 def _report(args: argparse.Namespace, run: dict[str, Any]) -> None:
     stats = run["stats"]
     chats = args.messages // args.per_chat
     distinct = sum(len(set(texts)) for texts in stats["texts"].values())
     rate = (stats["delivered"] - 1) / stats["span_seconds"]
     print(f"workers                       {args.workers}{' (one SIGKILLed)' if args.kill else ''}")
-    if run["killed"]:
+    if "at" in run["killed"]:
         print(f"killed at                     {run['killed']['at_delivered']} delivered")
+        for label, around in _rates_around(run["killed"]):
+            print(f"rate {label:<24} {around:.2f} msg/s")
     print(f"messages queued               {args.messages} ({args.per_chat} to each of {chats})")
     print(f"outbox statuses               {run['statuses']}")
     print(f"delivered (emulator)          {stats['delivered']} to {stats['chats']} chats")
@@ -171,6 +188,7 @@ def _report(args: argparse.Namespace, run: dict[str, Any]) -> None:
     )
     print(f"first to last message         {stats['span_seconds']:.1f} s")
     print(f"wall time (start to all sent) {run['wall']:.1f} s")
+    print(f"load average at the end       {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """The interfaces the core needs from storage and the channels (its ports).
 
-Storage backends (SQLite now, PostgreSQL later) implement `Store` and `Tx`;
+Storage backends (SQLite and PostgreSQL) implement `Store` and `Tx`;
 channel adapters implement `Sender`. The core never imports either side.
 """
 

@@ -295,6 +295,8 @@ class EscalationDesk:
         """The clicker talks with the customer; the bot keeps quiet on the case meanwhile."""
         await ack()
         escalation_id, user = int(body["actions"][0]["value"]), body["user"]["id"]
+        if not await self._in_a_tier(client, body, escalation_id, user):
+            return
         name = await _first_name(client, user)
         taken = await self._take_over.take(escalation_id, by=user, name=name)
         escalation = taken or await self._escalation(escalation_id)
@@ -316,6 +318,8 @@ class EscalationDesk:
         """The case goes back to the bot, which tells the customer and carries on."""
         await ack()
         escalation_id, user = int(body["actions"][0]["value"]), body["user"]["id"]
+        if not await self._in_a_tier(client, body, escalation_id, user):
+            return
         handed = await self._take_over.hand_back(escalation_id, by=user)
         escalation = handed or await self._escalation(escalation_id)
         if escalation is None:
@@ -325,6 +329,20 @@ class EscalationDesk:
             await client.chat_postEphemeral(channel=channel, user=user, text=not_taken(escalation))
             return
         await self._show_decided(client, escalation, channel=channel, ts=ts)
+
+    async def _in_a_tier(
+        self, client: AsyncWebClient, body: dict[str, Any], escalation_id: int, user: str
+    ) -> bool:
+        """Whether the clicker is in an authority tier; if not, they are told so."""
+        groups = await self._groups.of(client, user)
+        if self._decisions.authority.tier_of(user, groups) is not None:
+            return True
+        escalation = await self._escalation(escalation_id)
+        if escalation is not None:
+            channel, _ts = _where(body, escalation)
+            await client.chat_postEphemeral(channel=channel, user=user, text=no_tier())
+        logger.info("escalation=%d click refused user=%s: in no tier", escalation_id, user)
+        return False
 
     async def _escalation(self, escalation_id: int) -> Escalation | None:
         async with self._store.transaction() as tx:

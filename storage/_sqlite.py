@@ -12,7 +12,7 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -425,6 +425,19 @@ class SqliteStore:
         """Remove what is past retention: closed cases last active before `before`."""
         async with self._immediate() as db:
             return await purge(db, before=before, at=self._clock.now())
+
+    async def first_delivery(self, event_id: str) -> bool:
+        """Note a Slack event as handled; whether this is its first delivery (Slack retries
+        for up to about an hour, so what is older than a day is forgotten)."""
+        now = self._clock.now()
+        async with self._immediate() as db:
+            cutoff = write_time(now - timedelta(days=1))
+            await db.execute("DELETE FROM slack_deliveries WHERE seen_at < ?", (cutoff,))
+            cursor = await db.execute(
+                "INSERT INTO slack_deliveries VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (event_id, write_time(now)),
+            )
+            return cursor.rowcount == 1
 
     async def snapshot(self) -> Snapshot:
         """Counts for the gauges of `GET /metrics`."""

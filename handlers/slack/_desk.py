@@ -110,7 +110,7 @@ class EscalationDesk:
         if not isinstance(event_id, str):
             await next()
             return None
-        if event_id in self._seen:
+        if event_id in self._seen or not await self._first_delivery(event_id):
             logger.info("slack event=%s already handled; retry skipped", event_id)
             return BoltResponse(status=200, body="")
         self._seen[event_id] = None
@@ -118,6 +118,11 @@ class EscalationDesk:
             self._seen.popitem(last=False)
         await next()
         return None
+
+    async def _first_delivery(self, event_id: str) -> bool:
+        """Asked of storage too when it keeps deliveries, so that a restart forgets none."""
+        first_delivery = getattr(self._store, "first_delivery", None)
+        return True if first_delivery is None else bool(await first_delivery(event_id))
 
     async def decide(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         """Approve or reject: the first click within authority counts; the others are told why."""

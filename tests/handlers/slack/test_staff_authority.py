@@ -86,3 +86,31 @@ async def test_only_who_took_over_writes_to_the_customer(
     assert [c.id for c in await store.list_contacts()] == before
     [shown] = slack.ephemeral(BEN.id)
     assert shown["text"].startswith("Not sent: <@U-ANA> is talking with the customer.")
+
+
+async def test_an_event_slack_delivers_again_after_a_restart_is_handled_once(
+    tiered: Settings, store: Store, clock: FixedClock, slack: SlackEmulator
+) -> None:
+    escalation_id, channel, ts = await _posted(tiered, store, clock, slack)
+    await TakeOver(store, clock).take(escalation_id, by=ANA.id, name="ana")
+    # A note is answered with an ephemeral message each time it is handled.
+    note = {
+        "type": "message",
+        "channel": channel,
+        "user": ANA.id,
+        "text": "note: she sounded worried",
+        "ts": "3.1",
+        "thread_ts": ts,
+    }
+
+    answers = []
+    for retry in (None, 1):  # a process each: the second one has never seen the event
+        endpoint = slack_endpoint(build_slack_app(tiered, store, clock), tiered)
+        web = Starlette(routes=[Route("/slack/events", endpoint, methods=["POST"])])
+        body, headers = slack.event_request(note, event_id="Ev-restart", retry_num=retry)
+        transport = httpx.ASGITransport(app=web)
+        async with httpx.AsyncClient(transport=transport, base_url="http://s") as client:
+            answers.append(await client.post("/slack/events", content=body, headers=headers))
+
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert len(slack.ephemeral(ANA.id)) == 1

@@ -35,11 +35,13 @@ async def purge_expired(records: Records, settings: Settings, clock: Clock) -> A
     before = clock.now() - timedelta(days=settings.audit_retention_days)
     result = await records.purge(before=before)
     logger.info(
-        "purge cases=%d audit_records=%d transcript_lines=%d messages=%d duration_ms=%.1f",
+        "purge cases=%d audit_records=%d transcript_lines=%d messages=%d event_payloads=%d "
+        "duration_ms=%.1f",
         result.cases,
         result.audit_records,
         result.transcript_lines,
         result.messages,
+        result.event_payloads,
         (time.perf_counter() - started) * 1000,
     )
     return result

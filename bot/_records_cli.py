@@ -170,7 +170,7 @@ def purge() -> None:
     click.echo(
         f"{result.cases} closed cases past retention: {result.audit_records} audit records, "
         f"{result.transcript_lines} transcript lines and {result.messages} message details "
-        "removed"
+        f"removed, {result.event_payloads} billing payloads emptied"
         + (f"; checkpoint {result.checkpoint_id}" if result.checkpoint_id is not None else "")
     )
 

@@ -88,7 +88,13 @@ from messages._supervisors import (
     settle_help,
     stats_blocks,
 )
-from messages._thread import customer_wrote, kept_internal, not_taken, taken_over_text
+from messages._thread import (
+    customer_wrote,
+    kept_internal,
+    not_taken,
+    not_yours,
+    taken_over_text,
+)
 
 __all__ = [
     "COUNTER_CALLBACK",
@@ -148,6 +154,7 @@ __all__ = [
     "not_linked",
     "not_on_desk",
     "not_taken",
+    "not_yours",
     "note_text",
     "nothing_due",
     "offer_answered_text",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot import Escalation
 from messages._slack import redact
 
-__all__ = ["customer_wrote", "kept_internal", "not_taken", "taken_over_text"]
+__all__ = ["customer_wrote", "kept_internal", "not_taken", "not_yours", "taken_over_text"]
 
 _LIMIT = 3000
 
@@ -22,6 +22,14 @@ def customer_wrote(text: str) -> str:
 def kept_internal() -> str:
     """The ephemeral answer to a `note:` line: it stays in Slack."""
     return "Kept as an internal note: not sent to the customer."
+
+
+def not_yours(escalation: Escalation) -> str:
+    """The ephemeral answer to a thread reply by someone other than who took it over."""
+    return (
+        f"Not sent: <@{escalation.taken_by}> is talking with the customer. Start the line "
+        "with `note:` to leave an internal note."
+    )
 
 
 def taken_over_text(user: str) -> str:

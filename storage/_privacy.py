@@ -6,7 +6,8 @@ payments and payment methods (accounting), cases, agreements, letters and the au
 transcript, link tokens, message parameters, the customer's words in escalations and the
 raw billing payloads. The retention purge removes the audit records, transcript and
 message parameters of closed cases whose last activity is older than the retention period,
-leaving tombstones and a checkpoint so that the audit chain stays verifiable.
+leaving tombstones and a checkpoint so that the audit chain stays verifiable, and empties
+billing's raw payloads as old of customers with no younger case.
 """
 
 from __future__ import annotations
@@ -118,6 +119,7 @@ class PurgeResult:
     messages: int
     checkpoint_id: int | None = None
     case_ids: tuple[int, ...] = field(default=())
+    event_payloads: int = 0
 
 
 # A case's last activity: the latest of its own times and those of what is attached to it.
@@ -134,6 +136,13 @@ _EXPIRED_CUSTOMER_RECORDS = """SELECT a.* FROM audit_records a WHERE a.case_id I
     AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.customer_id = a.customer_id
         AND (c.closed_at IS NULL OR c.closed_at >= ?1))"""
 
+# Billing's raw payloads (names, phones, emails as billing sent them), once received before
+# the cutoff and none of the customer's cases is younger; the event's facts stay.
+_EXPIRED_PAYLOADS = """UPDATE billing_events SET payload = '{}' WHERE received_at < ?1
+    AND payload != '{}' AND NOT EXISTS (SELECT 1 FROM cases c
+        WHERE c.customer_id = billing_events.customer_id
+        AND (c.closed_at IS NULL OR c.closed_at >= ?1))"""
+
 
 async def purge(db: aiosqlite.Connection, *, before: datetime, at: datetime) -> PurgeResult:
     """Remove what is past retention inside the caller's write transaction."""
@@ -144,6 +153,7 @@ async def purge(db: aiosqlite.Connection, *, before: datetime, at: datetime) -> 
         db, f"SELECT * FROM audit_records WHERE case_id IN ({marks}) ORDER BY id", *case_ids
     )
     records += await _rows(db, _EXPIRED_CUSTOMER_RECORDS, cutoff, CHECKPOINT)
+    payloads = await db.execute(_EXPIRED_PAYLOADS, (cutoff,))
     lines = await db.execute(f"DELETE FROM transcript WHERE case_id IN ({marks})", case_ids)
     messages = await db.execute(
         f"UPDATE contacts SET params = '{{}}', last_error = NULL "
@@ -159,6 +169,7 @@ async def purge(db: aiosqlite.Connection, *, before: datetime, at: datetime) -> 
         messages.rowcount,
         checkpoint_id,
         tuple(case_ids),
+        payloads.rowcount,
     )
 
 

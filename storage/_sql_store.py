@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot import CaseStage, CaseStatus, CaseType, ContactStatus, Invoice
@@ -134,6 +134,19 @@ class SqlStore:
     async def _write_invoices(self, db: Connection, values: list[tuple[Any, ...]]) -> int:
         """Upsert imported invoices; how many rows changed."""
         raise NotImplementedError
+
+    async def first_delivery(self, event_id: str) -> bool:
+        """Note a Slack event as handled; whether this is its first delivery (Slack retries
+        for up to about an hour, so what is older than a day is forgotten)."""
+        now = self._clock.now()
+        async with self._immediate() as db:
+            cutoff = write_time(now - timedelta(days=1))
+            await db.execute("DELETE FROM slack_deliveries WHERE seen_at < ?", (cutoff,))
+            cursor = await db.execute(
+                "INSERT INTO slack_deliveries VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (event_id, write_time(now)),
+            )
+            return cursor.rowcount == 1
 
     def on_enqueued(self, listener: Callable[[frozenset[str]], None]) -> None:
         """Call `listener` with the channels of the rows a transaction queued, once committed."""

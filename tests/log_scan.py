@@ -4,8 +4,9 @@ During every test of a module whose name marks it end to end (`*end_to_end*`, `*
 every log record of every logger is captured at DEBUG, with the libraries held at the
 levels `settle` sets for them (bot/_logs.py). What the test fed the product
 is remembered as it goes in: customers' names, phone numbers and email addresses (as
-stored), what customers typed in the chat, the link tokens issued, and the test's
-secrets and bot tokens. After the test, none of it may appear in any captured line.
+stored), their invoices' amounts, what customers typed in the chat, the link tokens
+issued, and the test's secrets and bot tokens. After the test, none of it may appear in
+any captured line.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import phonenumbers
 import pytest
 
-from bot import Customer, Linking
+from bot import Customer, Invoice, Linking
 from bot._logs import LIBRARY_LEVELS, quiet_libraries
 from handlers.emulators import TelegramEmulator
 from storage._tx import SqlTx
@@ -84,6 +85,13 @@ def _spy(monkeypatch: pytest.MonkeyPatch, seen: Seen) -> None:
         seen.add_phone(customer.phone)
         return await upsert(self, customer)
 
+    save_invoice = SqlTx.save_invoice
+
+    async def saved_invoice(self: SqlTx, invoice: Invoice) -> None:
+        # An amount tied to a customer, in major units as billing sent it ("412.90").
+        seen.add("amount", str(invoice.amount.to_decimal()))
+        return await save_invoice(self, invoice)
+
     issue = Linking.issue_token
 
     async def issue_token(self: Linking, customer_id: str, **kwargs: Any) -> str:
@@ -99,6 +107,7 @@ def _spy(monkeypatch: pytest.MonkeyPatch, seen: Seen) -> None:
         return await send_text(self, chat_id, text, **kwargs)
 
     monkeypatch.setattr(SqlTx, "upsert_customer", upsert_customer)
+    monkeypatch.setattr(SqlTx, "save_invoice", saved_invoice)
     monkeypatch.setattr(Linking, "issue_token", issue_token)
     monkeypatch.setattr(TelegramEmulator, "send_text", typed)
 

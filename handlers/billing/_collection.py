@@ -18,8 +18,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import EventRejected, Ingest, parse_event
+from bot import EventRejected, Ingest, InvalidInput, parse_event
 from bot.ports import Clock
+from handlers.billing._files import undecodable
 
 __all__ = ["COLLECTION_FIELDS", "CollectionSummary", "import_collection_list"]
 
@@ -86,7 +87,12 @@ async def import_collection_list(
 
 
 def _records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    with path.open(encoding="utf-8-sig", newline="") as source:
+    try:
+        # Undecodable bytes survive as surrogates, so that their row alone is refused.
+        source = path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
+    except OSError as error:
+        raise InvalidInput("FILE", f"cannot open {path}: {error.strerror}") from None
+    with source:
         reader = csv.DictReader(source)
         for record in reader:
             values = {key: (value or "").strip() for key, value in record.items() if key}
@@ -96,6 +102,9 @@ def _records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 def _event(record: dict[str, str], names: dict[str, str], *, today: date, at: str) -> str:
     """The row as a canonical event; `EventRejected` names the field of a bad value."""
     values = {name: record.get(column, "") for name, column in names.items()}
+    for name, value in values.items():
+        if undecodable(value):
+            raise EventRejected(name, "not UTF-8 text; save the list as UTF-8")
     for name in COLLECTION_FIELDS:
         if not values[name]:
             raise EventRejected(name, f"required; column {names[name]!r} is empty or missing")

@@ -23,7 +23,7 @@ from bot import Customer, InvalidInput, Invoice, InvoiceStatus, Money, parse_cur
 from bot._events import check_contact
 from bot.ports import ImportedInvoice
 
-__all__ = ["FIELDS", "Mapping", "RowError", "as_of_moment", "read_rows"]
+__all__ = ["FIELDS", "Mapping", "RowError", "as_of_moment", "read_rows", "undecodable"]
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def read_rows(
             yield RowError(line, str(error))
 
 
-def _undecodable(text: str) -> bool:
+def undecodable(text: str) -> bool:
     """Whether the text holds bytes that were not UTF-8 (kept as lone surrogates)."""
     return not text.isascii() and any("\udc80" <= char <= "\udcff" for char in text)
 
@@ -128,7 +128,7 @@ def _csv_records(
     if header is None:
         raise InvalidInput("FILE", "the file is empty; expected a header row")
     header = [name.strip().lstrip("\ufeff") for name in header]
-    if any(_undecodable(name) or "\x00" in name for name in header):
+    if any(undecodable(name) or "\x00" in name for name in header):
         raise InvalidInput("FILE", "the header is not UTF-8 text; save the export as UTF-8")
     missing = [
         f"{name} (column {mapping.columns[name]!r})"
@@ -188,7 +188,7 @@ class _RowParser:
 
     def __call__(self, line: int, record: dict[str, str]) -> ImportedInvoice:
         for name, text in record.items():
-            if _undecodable(text):
+            if undecodable(text):
                 raise InvalidInput(name, "not UTF-8 text; save the export as UTF-8")
         fields = self.mapping.defaults | {k: v.strip() for k, v in record.items() if v.strip()}
 

@@ -110,7 +110,7 @@ class EscalationDesk:
         if not isinstance(event_id, str):
             await next()
             return None
-        if event_id in self._seen:
+        if event_id in self._seen or not await self._first_delivery(event_id):
             logger.info("slack event=%s already handled; retry skipped", event_id)
             return BoltResponse(status=200, body="")
         self._seen[event_id] = None
@@ -118,6 +118,11 @@ class EscalationDesk:
             self._seen.popitem(last=False)
         await next()
         return None
+
+    async def _first_delivery(self, event_id: str) -> bool:
+        """Asked of storage too when it keeps deliveries, so that a restart forgets none."""
+        first_delivery = getattr(self._store, "first_delivery", None)
+        return True if first_delivery is None else bool(await first_delivery(event_id))
 
     async def decide(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         """Approve or reject: the first click within authority counts; the others are told why."""
@@ -295,6 +300,8 @@ class EscalationDesk:
         """The clicker talks with the customer; the bot keeps quiet on the case meanwhile."""
         await ack()
         escalation_id, user = int(body["actions"][0]["value"]), body["user"]["id"]
+        if not await self._in_a_tier(client, body, escalation_id, user):
+            return
         name = await _first_name(client, user)
         taken = await self._take_over.take(escalation_id, by=user, name=name)
         escalation = taken or await self._escalation(escalation_id)
@@ -316,6 +323,8 @@ class EscalationDesk:
         """The case goes back to the bot, which tells the customer and carries on."""
         await ack()
         escalation_id, user = int(body["actions"][0]["value"]), body["user"]["id"]
+        if not await self._in_a_tier(client, body, escalation_id, user):
+            return
         handed = await self._take_over.hand_back(escalation_id, by=user)
         escalation = handed or await self._escalation(escalation_id)
         if escalation is None:
@@ -325,6 +334,20 @@ class EscalationDesk:
             await client.chat_postEphemeral(channel=channel, user=user, text=not_taken(escalation))
             return
         await self._show_decided(client, escalation, channel=channel, ts=ts)
+
+    async def _in_a_tier(
+        self, client: AsyncWebClient, body: dict[str, Any], escalation_id: int, user: str
+    ) -> bool:
+        """Whether the clicker is in an authority tier; if not, they are told so."""
+        groups = await self._groups.of(client, user)
+        if self._decisions.authority.tier_of(user, groups) is not None:
+            return True
+        escalation = await self._escalation(escalation_id)
+        if escalation is not None:
+            channel, _ts = _where(body, escalation)
+            await client.chat_postEphemeral(channel=channel, user=user, text=no_tier())
+        logger.info("escalation=%d click refused user=%s: in no tier", escalation_id, user)
+        return False
 
     async def _escalation(self, escalation_id: int) -> Escalation | None:
         async with self._store.transaction() as tx:

@@ -50,6 +50,7 @@ _IDS = ("user", "team", "enterprise", "channel")
 # Settle's own buttons all start so, and carry the id of what they act on as their value.
 _OURS = "settle_"
 _WITHOUT_ID = frozenset({HOME_REFRESH})
+_ID_DIGITS = 18
 
 
 def shape_problem(body: bytes, content_type: str | None) -> tuple[str, str] | None:
@@ -110,7 +111,9 @@ def _interaction(envelope: dict[str, Any]) -> tuple[str, str] | None:
         if not isinstance(action, dict) or not isinstance(action.get("action_id"), str):
             return f"actions[{n}].action_id", "missing"
         own = action["action_id"].startswith(_OURS) and action["action_id"] not in _WITHOUT_ID
-        if own and not str(action.get("value", "")).isdigit():
+        value = str(action.get("value", ""))
+        # An id is a database row id: digits, and no more than a 64-bit integer holds.
+        if own and not (value.isdigit() and value.isascii() and len(value) <= _ID_DIGITS):
             return f"actions[{n}].value", "must be the id the button was posted with"
     return None
 

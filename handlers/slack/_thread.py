@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import Contact, NotFound, RateLimited, TakeOver, handing_over
 from bot._takeover import CUSTOMER_WROTE
 from bot.ports import Sender, SendResult, Store
-from messages import customer_wrote, kept_internal
+from messages import customer_wrote, kept_internal, not_yours
 
 __all__ = ["StaffThread", "ThreadPoster"]
 
@@ -55,6 +55,11 @@ class StaffThread:
         if _NOTE.match(text):
             await client.chat_postEphemeral(channel=channel, user=user, text=kept_internal())
             logger.info("escalation=%d note kept user=%s ts=%s", escalation.id, user, ts)
+            return
+        if user != escalation.taken_by:
+            # Only the person who took the conversation over speaks to the customer.
+            await client.chat_postEphemeral(channel=channel, user=user, text=not_yours(escalation))
+            logger.info("escalation=%d reply refused user=%s ts=%s", escalation.id, user, ts)
             return
         await self._take_over.from_staff(escalation, text=_unescape(text).strip(), ts=ts)
         logger.info("escalation=%d staff message queued user=%s ts=%s", escalation.id, user, ts)

@@ -134,9 +134,61 @@ async def _limited_body(request: Request, limit: int) -> bytes | None:
 def _update(body: bytes, application: TelegramApp) -> Update:
     """Parse a webhook body; raise on anything that is not one update object."""
     data = json.loads(body)
-    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+    if not isinstance(data, dict) or not _is_int(data.get("update_id")):
         raise ValueError("not an update object")
+    if (problem := _mistyped(data)) is not None:
+        raise ValueError(f"{problem} has the wrong type")
     update = Update.de_json(data, application.bot)
     if update is None:
         raise ValueError("empty update")
     return update
+
+
+# The fields the chat handlers read, with the JSON types the Bot API sends them as; PTB
+# builds its objects without checking them, so a text that is a number would reach them.
+_TYPED: dict[str, tuple[type, ...]] = {
+    "text": (str,),
+    "data": (str,),
+    "id": (int, str),
+    "chat.id": (int,),
+    "from.id": (int,),
+    "message_id": (int,),
+    "date": (int,),
+    "language_code": (str,),
+    "new_chat_member.status": (str,),
+    "message.chat.id": (int,),
+    "message.message_id": (int,),
+}
+_PARTS = ("message", "edited_message", "callback_query", "my_chat_member")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _mistyped(data: dict[str, Any]) -> str | None:
+    """The first field of an update the handlers read that is not of its Bot API type."""
+    for part in _PARTS:
+        value = data.get(part)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            return part
+        for path, kinds in _TYPED.items():
+            found = _at(value, path)
+            if found is None:
+                continue
+            if not isinstance(found, kinds) or (int in kinds and isinstance(found, bool)):
+                return f"{part}.{path}"
+        sender = value.get("from")
+        if sender is not None and not isinstance(sender, dict):
+            return f"{part}.from"
+    return None
+
+
+def _at(value: dict[str, Any], path: str) -> object:
+    for key in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)  # type: ignore[assignment]
+    return value

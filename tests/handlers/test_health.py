@@ -119,3 +119,15 @@ async def test_health_and_metrics_can_live_on_an_address_of_their_own(
         ]
 
     assert answers == [404, 404, 200, 200]
+
+
+async def test_readyz_names_a_database_that_does_not_answer(
+    settings: Settings, clock: FixedClock
+) -> None:
+    async with Harness.running(_with_email(settings), clock) as hook:
+        await hook.runtime.store.close()
+        response = await hook.client.get("/readyz")
+
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert (checks["database"], checks["migrations"]) == ("unreachable: RuntimeError", "unknown")

@@ -27,7 +27,7 @@ from bot import (
 from bot._privacy import purge_expired
 from bot.app import Runtime
 from bot.cli import main
-from bot.ports import AuditRecord, ChannelLink
+from bot.ports import AuditRecord, ChannelLink, StoredEvent
 from storage import SqliteStore
 from tests.conftest import FixedClock
 
@@ -112,6 +112,19 @@ async def _write_history(
             pdf=b"%PDF-1.4 letter",
             enabled_by="U-STAFF",
             created_at=at,
+        )
+        payload = json.dumps({"customer": {"id": customer_id, "name": NAME, "phone": PHONE}})
+        await tx.record_event(
+            StoredEvent(
+                "canonical",
+                f"evt-{customer_id}",
+                "payment_failed",
+                at,
+                at,
+                payload,
+                customer_id,
+                "applied",
+            )
         )
         for action in ("opened", "contacted"):
             await tx.audit(AuditRecord(at, "bot", action, "test", case.id, customer_id))
@@ -224,6 +237,13 @@ async def test_purge_removes_what_is_past_retention_and_nothing_younger(
     chain = await store.verify_audit()
 
     assert (result.cases, result.audit_records, result.case_ids) == (1, 3, (old,))
+    payloads = {
+        c: (await store.export_customer(c) or {})["billing_events"][0]["payload"]
+        for c in ("C-OLD", "C-YOUNG", "C-OPEN")
+    }
+    assert payloads["C-OLD"] == {}
+    assert payloads["C-YOUNG"]["customer"]["name"] == NAME
+    assert payloads["C-OPEN"]["customer"]["name"] == NAME
     audit = {case_id: len(view.audit) for case_id, view in views.items() if view}
     assert audit == {old: 0, young: 2, still_open: 2}
     held = await store.export_customer("C-OLD")
@@ -297,6 +317,7 @@ def test_settle_customer_export_erase_and_purge(
     assert json.loads((tmp_path / "c1.json").read_text())["customer"]["email"] == EMAIL
     assert erased.output.startswith("customer C-1 erased (transcript lines: 1,")
     assert purged.output.startswith("1 closed cases past retention: 3 audit records")
+    assert purged.output.endswith(", 0 billing payloads emptied; checkpoint 5\n")  # erased before
     assert (unknown.exit_code, unknown.output) == (1, "Error: no customer 'C-404'\n")
     assert runner.invoke(main, ["audit", "verify"]).exit_code == 0
 

@@ -420,3 +420,16 @@ async def test_a_chats_next_message_waits_the_chat_interval_after_the_last_sent(
     later = await store.claim_due(channel="telegram", now=NOW + timedelta(seconds=1.5), limit=10)
 
     assert ([c.id for c in soon], [c.id for c in later]) == ([], [2])
+
+
+async def test_a_slack_event_is_handled_on_its_first_delivery_only(
+    store: SqlStore, clock: FixedClock
+) -> None:
+    first = await store.first_delivery("Ev-1")
+    again = await store.first_delivery("Ev-1")
+    clock.advance(days=2)
+    other = await store.first_delivery("Ev-2")
+    # A day on, what was seen is forgotten: Slack retries for about an hour only.
+    much_later = await store.first_delivery("Ev-1")
+
+    assert (first, again, other, much_later) == (True, False, True, True)

@@ -88,6 +88,36 @@ def test_the_command_reports_rows_and_fails_on_a_bad_one(
     assert "handover.csv:4: amount_owed:" in result.output
 
 
+def test_a_row_that_is_not_utf8_is_reported_and_the_others_import(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(
+        b"customer_id,amount_owed,currency,days_overdue,name\n"
+        b"C-1,100.00,USD,90,Ren\xe9e\n"
+        b"C-2,100.00,USD,90,Anna\n"
+    )
+    env = {"SETTLE_DATABASE_URL": settings.database_url}
+
+    result = CliRunner().invoke(main, ["import", str(path), "--collection-list"], env=env)
+
+    assert result.exit_code == 1
+    assert "latin1.csv:2: name: not UTF-8 text; save the list as UTF-8" in result.output
+    assert "2 rows: 1 handed to pre-legal, 0 unchanged, 1 failed" in result.output
+
+
+def test_a_missing_list_is_named(settings: Settings, tmp_path: Path) -> None:
+    env = {"SETTLE_DATABASE_URL": settings.database_url}
+
+    result = CliRunner().invoke(
+        main, ["import", str(tmp_path / "nowhere.csv"), "--collection-list"], env=env
+    )
+
+    assert result.exit_code == 1
+    assert "FILE: cannot open" in result.output
+    assert "nowhere.csv" in result.output
+
+
 def test_case_file_writes_the_file_of_a_case_again(settings: Settings, tmp_path: Path) -> None:
     env = {
         "SETTLE_DATABASE_URL": settings.database_url,

@@ -20,8 +20,8 @@ from typing import Any
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from bot import InvalidInput, Settings
-from handlers.billing import Mapping, import_file
+from bot import Ingest, InvalidInput, Settings
+from handlers.billing import Mapping, import_collection_list, import_file
 from storage import SqliteStore
 from tests.conftest import FixedClock
 from tests.fuzzing import FUZZ
@@ -145,3 +145,66 @@ async def test_import_reports_every_bad_row_and_stores_only_whole_rows(
                 i for n, t in enumerate(lines, 1) if n != error.line for i in stored if i in t
             }
             assert mentioned <= elsewhere
+
+
+# Collection lists (`settle import --collection-list`) -------------------------------------
+
+LIST_COLUMNS = ["customer_id", "amount_owed", "currency", "days_overdue", "reference", "name"]
+_LIST_ROW = {
+    "customer_id": "C-1",
+    "amount_owed": "1200.00",
+    "currency": "USD",
+    "days_overdue": "90",
+    "reference": "D-1",
+    "name": "Dana",
+}
+
+
+@st.composite
+def collection_lists(draw: st.DrawFn) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerow(LIST_COLUMNS)
+    lines = [out.getvalue().encode()]
+    for serial in range(draw(st.integers(0, 6))):
+        row = _LIST_ROW | {"customer_id": f"C-{serial}", "reference": f"D-{serial}"}
+        for column in draw(st.lists(st.sampled_from(LIST_COLUMNS), max_size=3)):
+            row[column] = draw(_hostile)
+        out = io.StringIO()
+        csv.writer(out).writerow([row[c] for c in LIST_COLUMNS])
+        line = out.getvalue().encode("utf-8", "surrogatepass")
+        if draw(st.integers(0, 5)) == 0:
+            line = line.replace(b"a", b"\xff", 1)  # not UTF-8
+        lines.append(line)
+    return b"".join(lines)
+
+
+@FUZZ
+@given(content=st.one_of(collection_lists(), st.binary(max_size=200)))
+async def test_collection_list_reports_every_bad_row_and_stores_only_whole_rows(
+    settings: Settings, tmp_path_factory: Any, content: bytes
+) -> None:
+    folder = tmp_path_factory.mktemp("list")
+    path = folder / "list.csv"
+    path.write_bytes(content)
+    clock = FixedClock(datetime(2024, 3, 4, 19, 0, tzinfo=UTC))
+    store = await SqliteStore.open(folder / "settle.db", clock)
+    try:
+        summary = await import_collection_list(Ingest(store, clock, settings), clock, path)
+    except InvalidInput as error:
+        refused: InvalidInput | None = error
+    else:
+        refused = None
+    finally:
+        counts = await store.counts()
+        await store.close()
+    if refused is not None:
+        event(f"list refused ({refused.field})")
+        assert (refused.field, counts["billing_events"]) == ("FILE", 0)
+        return
+
+    reported = "no rows" if not summary.rows else "some rows reported" if summary.errors else ""
+    event(f"list: {reported or 'all rows imported'}")
+    assert summary.rows == summary.moved + summary.unchanged + len(summary.errors)
+    assert all(line >= 1 and message for line, message in summary.errors)
+    # A row naming the same debt as an earlier one is the same event: stored once.
+    assert summary.moved <= counts["billing_events"] <= summary.moved + summary.unchanged

@@ -32,7 +32,7 @@ from typing import Any
 
 import httpx
 
-from bench._campaign import FIRST_CHAT, Emulator, Server, contact_zone, seed, statuses
+from bench._campaign import FIRST_CHAT, Emulator, Server, seed, statuses
 from handlers.billing import sign_canonical
 
 WEBHOOK_SECRET = "soak-webhook-secret"  # noqa: S105 - a secret of this run only
@@ -207,14 +207,12 @@ async def _soak(server: Server, args: argparse.Namespace, database: Path) -> dic
 
 def main() -> None:
     args = _arguments()
-    zone, country = contact_zone(for_minutes=args.minutes + 5)
     folder = Path(tempfile.mkdtemp(prefix="settle-soak-"))
-    seed(folder / "settle.db", args.customers, zone, country)
+    seed(folder / "settle.db", args.customers)
     emulator = Emulator.start(per_second=30, chat_interval=1.0)
     settings = {
         "SETTLE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "SETTLE_TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
-        "SETTLE_DEFAULT_TIMEZONE": zone,
         "SETTLE_LOG_LEVEL": "INFO",
     }
     log = folder / "serve.log"

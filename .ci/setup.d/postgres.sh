@@ -27,12 +27,13 @@ done
 # Not under /root: the postgres user must reach the folder.
 pg_dir=$(mktemp -d /tmp/settle-postgres.XXXXXX)
 chown postgres: "$pg_dir"
-as_postgres() { runuser -u postgres -- "$@"; }
+# From / : the postgres user may not enter the checkout's folder.
+as_postgres() { (cd / && runuser -u postgres -- "$@"); }
 as_postgres "$PG_BIN/initdb" -D "$pg_dir/data" -U postgres -A trust -E UTF8 >/dev/null
 as_postgres "$PG_BIN/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w \
     -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c fsync=off -c max_connections=200" \
     start >/dev/null
-cleanups+=("runuser -u postgres -- '$PG_BIN/pg_ctl' -D '$pg_dir/data' -m fast stop >/dev/null; rm -rf '$pg_dir'")
+cleanups+=("(cd / && runuser -u postgres -- '$PG_BIN/pg_ctl' -D '$pg_dir/data' -m fast stop >/dev/null); rm -rf '$pg_dir'")
 for _ in $(seq 50); do
     "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$pg_port" && break
     sleep 0.1

@@ -20,10 +20,18 @@ from storage._pg import sync_sequences
 from storage._postgres import PostgresStore
 from storage._sql_store import SqlStore
 
-__all__ = ["COPIED_TABLES", "CopyMismatch", "TableCopy", "copy_database", "table_sum"]
+__all__ = [
+    "COPIED_TABLES",
+    "NOT_COPIED",
+    "CopyMismatch",
+    "TableCopy",
+    "copy_database",
+    "table_sum",
+]
 
-# Every table with a deployment's data, parents before children. `workers` is left out:
-# it says which processes run now, which a copy does not carry over.
+# Every table with a deployment's data, parents before children. Left out: `workers`,
+# which says which processes run now, and `audit_maintenance`, empty outside a purge.
+NOT_COPIED = frozenset({"workers", "audit_maintenance", "schema_migrations"})
 COPIED_TABLES = (
     "customers",
     "payment_methods",
@@ -42,6 +50,8 @@ COPIED_TABLES = (
     "escalations",
     "letters",
     "transcript",
+    "audit_removed",
+    "slack_deliveries",
 )
 _MODULUS = 2**256
 

@@ -18,7 +18,7 @@ from bot._plans import Instalment
 from bot.cli import main
 from bot.ports import ChannelLink
 from storage import PostgresStore, SqliteStore, copy_database
-from storage._copy import table_sum
+from storage._copy import COPIED_TABLES, NOT_COPIED, table_sum
 from tests.conftest import FixedClock, empty_postgres, shared
 
 NOW = datetime(2024, 3, 4, 10, 0, tzinfo=UTC)
@@ -191,3 +191,17 @@ def test_settle_db_copy_refuses_an_sqlite_target(runner: CliRunner, tmp_path: Pa
 
     assert result.exit_code == 1
     assert "the target must be postgresql://" in result.output
+
+
+async def test_every_table_of_the_schema_is_copied_or_left_out_by_name(tmp_path: Path) -> None:
+    store = await SqliteStore.open(
+        tmp_path / "schema.db", FixedClock(datetime(2024, 3, 4, tzinfo=UTC))
+    )
+    try:
+        rows = await store._rows(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    finally:
+        await store.close()
+
+    assert {row["name"] for row in rows} == set(COPIED_TABLES) | NOT_COPIED

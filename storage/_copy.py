@@ -18,7 +18,7 @@ from typing import Any
 from bot import ConfigurationError
 from storage._pg import sync_sequences
 from storage._postgres import PostgresStore
-from storage._sql_store import SqlStore
+from storage._sql_store import TABLES, SqlStore
 
 __all__ = [
     "COPIED_TABLES",
@@ -33,17 +33,7 @@ __all__ = [
 # which says which processes run now, and `audit_maintenance`, empty outside a purge.
 NOT_COPIED = frozenset({"workers", "audit_maintenance", "schema_migrations"})
 COPIED_TABLES = (
-    "customers",
-    "payment_methods",
-    "payments",
-    "invoices",
-    "billing_events",
-    "cases",
-    "case_invoices",
-    "contacts",
-    "channel_links",
-    "link_tokens",
-    "audit_records",
+    *TABLES,
     "conversations",
     "agreements",
     "agreement_items",

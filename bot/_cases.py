@@ -8,7 +8,7 @@ from typing import Any
 from bot._callbacks import queue_billing_event
 from bot._contact import TELEGRAM, Outreach, start_contact
 from bot._escalations import StaffHours, close_escalations, escalate
-from bot._ladder import CASE
+from bot._ladder import stop_steps
 from bot._model import Case, CaseStatus, CaseType, EscalationReason, Invoice, Reason
 from bot.ports import AuditRecord, Tx
 
@@ -129,7 +129,7 @@ async def _settle_or_note(
         )
         return False
     await tx.update_case(case.id, status=CaseStatus.CLOSED, closed_at=now)
-    await tx.cancel_queued_on_case(case.id, channel=CASE)  # the follow-ups stop now
+    await stop_steps(tx, case.id)  # the follow-ups stop now
     await close_escalations(tx, case.id, now=now, by=actor, decision=CLOSED)
     await tx.audit(
         AuditRecord(now, actor, "closed", "paid in full", case.id, case.customer_id, detail)

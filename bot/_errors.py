@@ -71,3 +71,7 @@ class RateLimited(ChannelError):
     def __init__(self, retry_after: float) -> None:
         super().__init__(f"rate limited; retry after {retry_after} s")
         self.retry_after = retry_after
+
+
+class Withdrawn(ChannelError):
+    """The row was cancelled after a worker claimed it; nothing was done, and it stays so."""

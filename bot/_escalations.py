@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot._ladder import CASE
+from bot._ladder import stop_steps
 from bot._model import Case, CaseStatus, Escalation, EscalationReason
 from bot._offers import Offer
 from bot.ports import AuditRecord, Tx
@@ -88,7 +88,7 @@ async def escalate(
     """
     if pause:
         await tx.update_case(case.id, status=CaseStatus.ESCALATED)
-        await tx.cancel_queued_on_case(case.id, channel=CASE)  # the follow-ups stop now
+        await stop_steps(tx, case.id)  # the follow-ups stop now
     await tx.audit(AuditRecord(now, actor, "escalated", why, case.id, case.customer_id, detail))
     waiting = await tx.open_escalation_of(case.id)
     if waiting is not None and waiting.reason in _NOTICES and waiting.reason is not reason:

@@ -157,7 +157,7 @@ class Handoff:
 
     async def _hand_over(self, tx: Tx, case: Case, *, by: str, now: datetime) -> None:
         for channel in (TELEGRAM, EMAIL, CASE):
-            await tx.cancel_queued_on_case(case.id, channel=channel)
+            await tx.cancel_queued_on_case(case.id, channel=channel, claimed=channel == CASE)
         await tx.update_case(
             case.id, status=CaseStatus.CLOSED, closed_at=now, stage=CaseStage.LEGAL, stage_at=now
         )

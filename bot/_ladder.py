@@ -34,6 +34,7 @@ __all__ = [
     "Ladder",
     "Step",
     "schedule_ladder",
+    "stop_steps",
 ]
 
 # The internal channel of scheduled case work; its rows never reach a customer.
@@ -147,6 +148,15 @@ class Ladder:
         return self.steps.get((case.type, case.stage), ())
 
 
+async def stop_steps(tx: Tx, case_id: int) -> int:
+    """Cancel the case's steps still to come, claimed ones too; how many.
+
+    A step a worker claimed before the case moved on finds its row cancelled when its
+    transaction starts (`bot._steps`), and does nothing.
+    """
+    return await tx.cancel_queued_on_case(case_id, channel=CASE, claimed=True)
+
+
 async def schedule_ladder(
     tx: Tx, case: Case, ladder: Ladder, *, start: datetime, round_key: str = "first"
 ) -> int:
@@ -157,7 +167,7 @@ async def schedule_ladder(
     """
     first = f"case:{case.id}:ladder:{round_key}:1"
     if ladder.of(case) and not await tx.count_contacts(first):
-        await tx.cancel_queued_on_case(case.id, channel=CASE)
+        await stop_steps(tx, case.id)
     queued = 0
     for number, step in enumerate(ladder.of(case), start=1):
         params: dict[str, Any] = {"step": number, "of": len(ladder.of(case)), "while": _WHILE}

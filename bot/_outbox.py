@@ -24,7 +24,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot._contact import FIRST_CONTACT, fall_back
-from bot._errors import ChannelBlocked, RateLimited
+from bot._errors import ChannelBlocked, RateLimited, Withdrawn
 from bot._ladder import schedule_ladder
 from bot._lanes import Lanes
 from bot._metrics import Metrics
@@ -224,6 +224,9 @@ class OutboxWorker:
             result = await self._send(sender, contact)
         except ChannelBlocked as error:
             await self._blocked(contact, str(error))
+            return None
+        except Withdrawn as error:
+            await self._finish(contact, ContactStatus.CANCELLED, error=str(error))
             return None
         except RateLimited as error:
             self._metrics.rate_limited.labels(contact.channel).inc()

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from bot._callbacks import queue_billing_event
 from bot._contact import EMAIL, PRE_LEGAL_NOTICE, TELEGRAM, Outreach, customer_channel
 from bot._escalations import escalate
-from bot._ladder import CASE
+from bot._ladder import CASE, stop_steps
 from bot._model import (
     Case,
     CaseStage,
@@ -124,7 +124,7 @@ async def enter_pre_legal(
     if status in _REACHING:
         status = CaseStatus.CONTACTING if channel else CaseStatus.NO_CHANNEL
     await tx.update_case(case.id, stage=CaseStage.PRE_LEGAL, stage_at=now, status=status)
-    await tx.cancel_queued_on_case(case.id, channel=CASE)  # the pre-collection ladder ends
+    await stop_steps(tx, case.id)  # the pre-collection ladder ends
     detail = {"stage": CaseStage.PRE_LEGAL.value}
     await tx.audit(
         AuditRecord(now, actor, "stage", f"entered pre-legal: {why}", case.id, case.customer_id)

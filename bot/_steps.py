@@ -13,6 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot._contact import TELEGRAM, Outreach, queue_follow_up
+from bot._errors import Withdrawn
 from bot._escalations import StaffHours, escalate
 from bot._handoff import ask_for_handoff
 from bot._ladder import CASE, ESCALATE, FOLLOW_UP
@@ -57,6 +58,9 @@ class CaseSteps:
             raise ValueError(f"contact {contact.id}: a case step without a case")
         now = self._clock.now()
         async with self._store.transaction() as tx:
+            if await tx.is_cancelled(contact.id):
+                # Claimed before the case moved on (a new round, staff, a payment).
+                raise Withdrawn(f"contact {contact.id}: the step was cancelled")
             case = await tx.get_case(contact.case_id)
             if case is not None and contact.template == LETTER_DEADLINE:
                 # Whatever the case's status: a deadline passes for a quiet customer too.

@@ -421,8 +421,20 @@ class Tx(Protocol):
         """The escalation posted as this Slack message, the parent of its thread."""
         ...
 
-    async def cancel_queued_on_case(self, case_id: int, *, channel: str) -> int:
-        """Cancel the case's rows still waiting on `channel`; how many."""
+    async def cancel_queued_on_case(
+        self, case_id: int, *, channel: str, claimed: bool = False
+    ) -> int:
+        """Cancel the case's rows still waiting on `channel`; how many.
+
+        With `claimed`, rows a worker has claimed but not finished are cancelled too: for a
+        channel whose sender does its work in a transaction that first checks its row is
+        not `cancelled` (the case steps), so that a step claimed before the case moved on
+        does nothing after.
+        """
+        ...
+
+    async def is_cancelled(self, contact_id: int) -> bool:
+        """Whether the outbox row was cancelled."""
         ...
 
     async def cancel_queued(self, customer_id: str, *, channel: str) -> int:

@@ -655,11 +655,18 @@ class SqlTx:
         row = await self._one(sql, channel, ts)
         return None if row is None else to_escalation(row)
 
-    async def cancel_queued_on_case(self, case_id: int, *, channel: str) -> int:
-        sql = """UPDATE contacts SET status = 'cancelled'
-            WHERE case_id = ? AND channel = ? AND status = 'queued'"""
+    async def cancel_queued_on_case(
+        self, case_id: int, *, channel: str, claimed: bool = False
+    ) -> int:
+        statuses = "('queued', 'sending')" if claimed else "('queued')"
+        sql = f"""UPDATE contacts SET status = 'cancelled'
+            WHERE case_id = ? AND channel = ? AND status IN {statuses}"""
         cursor = await self._db.execute(sql, (case_id, channel))
         return cursor.rowcount
+
+    async def is_cancelled(self, contact_id: int) -> bool:
+        sql = "SELECT 1 FROM contacts WHERE id = ? AND status = 'cancelled'"
+        return await self._one(sql, contact_id) is not None
 
     async def cancel_queued(self, customer_id: str, *, channel: str) -> int:
         sql = """UPDATE contacts SET status = 'cancelled'

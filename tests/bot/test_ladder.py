@@ -6,6 +6,7 @@ steps through their own sender, with a clock the tests move day by day.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -29,7 +30,7 @@ from bot._contact import Outreach
 from bot._ingest import Ingest
 from bot._ladder import Ladder, Step, schedule_ladder
 from bot._steps import CaseSteps
-from bot.ports import ChannelLink
+from bot.ports import ChannelLink, Contact, SendResult
 from handlers.emulators import TelegramEmulator
 from handlers.telegram import TelegramSender
 from storage import SqliteStore
@@ -293,3 +294,55 @@ async def test_a_case_type_without_a_ladder_gets_no_steps(
         added = await schedule_ladder(tx, case, Ladder({}), start=START, round_key="other")
 
     assert added == 0
+
+
+class _Gate:
+    """The case steps' sender, held at the door until the test lets the claimed step in."""
+
+    channel = "case"
+    needs_chat = False
+    reaches_customer = False
+
+    def __init__(self, steps: CaseSteps) -> None:
+        self._steps = steps
+        self.claimed = asyncio.Event()
+        self.open = asyncio.Event()
+
+    async def send(self, contact: Contact) -> SendResult:
+        self.claimed.set()
+        await self.open.wait()
+        return await self._steps.send(contact)
+
+
+async def test_a_step_claimed_before_a_new_round_began_does_nothing(
+    store: SqliteStore, clock: FixedClock, settings: Settings, worker: OutboxWorker
+) -> None:
+    # The old round's escalation is claimed when due; before it runs, an agreement breaks
+    # and a new round begins. The claimed step must not hand the case to staff.
+    case_id = await _open_linked_case(store, clock, settings)
+    await worker.run_once()  # the first message goes: the first round is queued
+    gate = _Gate(CaseSteps(store, clock, Outreach()))
+    stepping = OutboxWorker(store, clock, settings, {"case": gate})
+    clock.moment = START + timedelta(days=8)
+    running = asyncio.create_task(stepping.run_once())
+    await asyncio.wait_for(gate.claimed.wait(), timeout=10)
+    async with store.transaction() as tx:
+        case = await tx.get_case(case_id)
+        assert case is not None
+        ladder = Ladder({(CaseType.A, case.stage): (Step(2, "follow_up"), Step(4, "escalate"))})
+        await schedule_ladder(tx, case, ladder, start=clock.moment, round_key="broken:1")
+    gate.open.set()
+    await asyncio.wait_for(running, timeout=10)
+
+    view = await store.case_view(case_id)
+    assert view is not None
+    steps = [(c.template, c.status) for c in await store.list_contacts() if c.channel == "case"]
+    assert view.case.status is CaseStatus.CONTACTING
+    assert [a.action for a in view.audit if a.action == "escalated"] == []
+    assert steps == [
+        ("follow_up", ContactStatus.CANCELLED),
+        ("follow_up", ContactStatus.CANCELLED),
+        ("escalate", ContactStatus.CANCELLED),
+        ("follow_up", ContactStatus.QUEUED),
+        ("escalate", ContactStatus.QUEUED),
+    ]

@@ -36,8 +36,7 @@ class Conversation:
     async def locale_of(self, chat_id: str) -> str | None:
         """The linked customer's language: their own choice, else the billing record's."""
         async with self._store.reading() as tx:
-            customer_id = await tx.customer_of_chat(TELEGRAM, chat_id)
-            customer = None if customer_id is None else await tx.get_customer(customer_id)
+            customer = await tx.customer_in_chat(TELEGRAM, chat_id)
         return None if customer is None else customer.language
 
     async def resume(self, chat_id: str) -> str | None:
@@ -84,12 +83,21 @@ class Conversation:
                     await fall_back(tx, case, now=now, actor="telegram", outreach=self._outreach)
 
     async def note(
-        self, chat_id: str, *lines: tuple[str, str], case_id: int | None = None
+        self,
+        chat_id: str,
+        *lines: tuple[str, str],
+        case_id: int | None = None,
+        customer_id: str | None = None,
     ) -> None:
-        """Keep messages of the chat, each ("in" or "out", text), in the customer's transcript."""
+        """Keep messages of the chat, each ("in" or "out", text), in the customer's transcript.
+
+        `customer_id` and `case_id`, when the caller knows them (the case the messages were
+        about, its customer linked to the chat), save looking them up.
+        """
         now = self._clock.now()
         async with self._store.transaction() as tx:
-            customer_id = await tx.customer_of_chat(TELEGRAM, chat_id)
+            if customer_id is None:
+                customer_id = await tx.customer_of_chat(TELEGRAM, chat_id)
             if customer_id is None:
                 return
             if case_id is None:

@@ -111,8 +111,7 @@ class _Turn:
 
     @classmethod
     async def begin(cls, tx: Tx, dialogue: Dialogue, chat_id: str) -> _Turn | None:
-        customer_id = await tx.customer_of_chat(TELEGRAM, chat_id)
-        customer = None if customer_id is None else await tx.get_customer(customer_id)
+        customer = await tx.customer_in_chat(TELEGRAM, chat_id)
         if customer is None:
             return None
         state = await tx.get_chat_state(TELEGRAM, chat_id)

@@ -56,14 +56,14 @@ class Linking:
         now = self._clock.now()
         expires = now + timedelta(days=self._settings.link_ttl_days)
         async with self._store.transaction() as tx:
-            if await tx.get_customer(customer_id) is None:
-                raise NotFound("customer", customer_id)
-            await tx.store_token(
+            stored = await tx.store_token(
                 token_hash=hash_token(token),
                 customer_id=customer_id,
                 purpose=purpose,
                 expires_at=expires,
             )
+        if not stored:
+            raise NotFound("customer", customer_id)
         return token
 
     async def deep_link(self, customer_id: str, *, bot_username: str | None = None) -> str:

@@ -116,14 +116,7 @@ class TakeOver:
 
 
 async def _taken_over(tx: Tx, chat_id: str) -> Escalation | None:
-    customer_id = await tx.customer_of_chat(TELEGRAM, chat_id)
-    if customer_id is None:
-        return None
-    for case in await tx.open_cases_of(customer_id):
-        escalation = await tx.open_escalation_of(case.id)
-        if escalation is not None and escalation.is_taken_over:
-            return escalation
-    return None
+    return await tx.taken_over_in_chat(TELEGRAM, chat_id)
 
 
 async def _audit(tx: Tx, escalation: Escalation, now: datetime, by: str, action: str) -> None:

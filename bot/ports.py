@@ -260,7 +260,9 @@ class Tx(Protocol):
 
     async def store_token(
         self, *, token_hash: str, customer_id: str, purpose: str, expires_at: datetime
-    ) -> None: ...
+    ) -> bool:
+        """Keep a token's hash for a customer; False, and nothing kept, for no such customer."""
+        ...
 
     async def use_token(self, token_hash: str, *, purpose: str, now: datetime) -> str | None:
         """Spend a single-use token; its customer id, or None if unknown, used or expired."""
@@ -271,6 +273,15 @@ class Tx(Protocol):
     async def channel_of(self, customer_id: str, channel: str) -> ChannelLink | None: ...
 
     async def customer_of_chat(self, channel: str, chat_id: str) -> str | None: ...
+
+    async def customer_in_chat(self, channel: str, chat_id: str) -> Customer | None:
+        """The customer the chat is linked to, in one lookup."""
+        ...
+
+    async def taken_over_in_chat(self, channel: str, chat_id: str) -> Escalation | None:
+        """The escalation a person has taken over among the open cases of the chat's
+        customer (the first such case), in one lookup; None when the bot has the chat."""
+        ...
 
     async def get_chat_state(self, channel: str, chat_id: str) -> ChatState | None: ...
 

@@ -46,14 +46,14 @@ class PgCursor:
     """The rows of one statement, or how many rows it changed."""
 
     def __init__(self, rows: Sequence[Any], rowcount: int) -> None:
-        self._rows = rows
+        self.rows = rows
         self.rowcount = rowcount
 
     async def fetchone(self) -> Any:
-        return self._rows[0] if self._rows else None
+        return self.rows[0] if self.rows else None
 
     async def fetchall(self) -> Sequence[Any]:
-        return self._rows
+        return self.rows
 
 
 class _Pending:
@@ -83,6 +83,9 @@ class PgConnection:
 
     def executemany(self, sql: str, parameters: Iterable[Iterable[Any]], /) -> _Pending:
         return _Pending(self._executemany(numbered(sql), [tuple(p) for p in parameters]))
+
+    async def execute_fetchall(self, sql: str, parameters: Iterable[Any] = (), /) -> Sequence[Any]:
+        return (await self._execute(numbered(sql), tuple(parameters))).rows
 
     async def _execute(self, sql: str, args: tuple[Any, ...]) -> PgCursor:
         if _ROWS.search(sql):

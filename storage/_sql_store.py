@@ -323,8 +323,7 @@ async def claimed(db: Connection, ids: list[int]) -> list[Contact]:
     sql = f"""SELECT c.*, l.chat_id FROM contacts c LEFT JOIN channel_links l
         ON l.customer_id = c.customer_id AND l.channel = c.channel
         WHERE c.id IN ({marks}) ORDER BY c.id"""
-    async with db.execute(sql, ids) as cursor:
-        return [to_contact(row) for row in await cursor.fetchall()]
+    return [to_contact(row) for row in await db.execute_fetchall(sql, ids)]
 
 
 async def _owners(db: Connection, invoice_ids: list[str]) -> dict[str, str]:

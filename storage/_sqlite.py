@@ -184,9 +184,8 @@ class SqliteStore(SqlStore):
                 AND due_at <= ? ORDER BY id LIMIT ?)
             RETURNING id"""
         async with self._immediate() as db:
-            async with db.execute(claim, (moment, channel, moment, limit)) as cursor:
-                ids = [row["id"] for row in await cursor.fetchall()]
-            return await claimed(db, ids)
+            rows = await db.execute_fetchall(claim, (moment, channel, moment, limit))
+            return await claimed(db, [row["id"] for row in rows])
 
     async def release_orphans(self, *, claimed_before: datetime) -> Released:
         # One process owns the file (DESIGN.md): whatever is `sending` at its start was left
@@ -203,8 +202,7 @@ class SqliteStore(SqlStore):
             return Released(len(ids) + cursor.rowcount, ids)
 
     async def _rows(self, sql: str, *args: Any) -> list[aiosqlite.Row]:
-        async with self._r.execute(sql, args) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._r.execute_fetchall(sql, args))
 
     async def _write_invoices(self, db: Connection, values: list[tuple[Any, ...]]) -> int:
         before = self._w.total_changes

@@ -76,6 +76,10 @@ class Connection(Protocol):
 
     def executemany(self, sql: str, parameters: Iterable[Iterable[Any]], /) -> Pending: ...
 
+    async def execute_fetchall(self, sql: str, parameters: Iterable[Any], /) -> Iterable[Any]:
+        """Run a statement and read all its rows: one call, where a cursor takes three."""
+        ...
+
 
 class SqlTx:
     """The `Tx` port on either backend; the caller owns BEGIN and COMMIT."""
@@ -86,13 +90,13 @@ class SqlTx:
         self.queued_on: set[str] = set()  # channels this transaction queued rows on
 
     async def _one(self, sql: str, *args: Any) -> Row | None:
-        async with self._db.execute(sql, args) as cursor:
-            row: Row | None = await cursor.fetchone()
-            return row
+        # Each call to aiosqlite is a hop to its thread and back: a cursor's execute, fetch
+        # and close are three, this is one. The queries here select at most a few rows.
+        rows = list(await self._db.execute_fetchall(sql, args))
+        return rows[0] if rows else None
 
     async def _all(self, sql: str, *args: Any) -> list[Row]:
-        async with self._db.execute(sql, args) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._db.execute_fetchall(sql, args))
 
     async def record_event(self, event: StoredEvent) -> bool:
         sql = """INSERT INTO billing_events (source, source_id, type, occurred_at, received_at,
@@ -384,11 +388,12 @@ class SqlTx:
 
     async def store_token(
         self, *, token_hash: str, customer_id: str, purpose: str, expires_at: datetime
-    ) -> None:
+    ) -> bool:
         sql = """INSERT INTO link_tokens (token_hash, customer_id, purpose, created_at, expires_at)
-            VALUES (?, ?, ?, ?, ?)"""
+            SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM customers WHERE id = ?)"""
         values = (token_hash, customer_id, purpose, self._now, write_time(expires_at))
-        await self._db.execute(sql, values)
+        cursor = await self._db.execute(sql, (*values, customer_id))
+        return cursor.rowcount == 1
 
     async def use_token(self, token_hash: str, *, purpose: str, now: datetime) -> str | None:
         # A conditional update: of two redemptions racing, exactly one changes the row.
@@ -418,6 +423,23 @@ class SqlTx:
         sql = "SELECT customer_id FROM channel_links WHERE channel = ? AND chat_id = ?"
         row = await self._one(sql, channel, chat_id)
         return None if row is None else str(row["customer_id"])
+
+    async def customer_in_chat(self, channel: str, chat_id: str) -> Customer | None:
+        sql = """SELECT c.* FROM channel_links l JOIN customers c ON c.id = l.customer_id
+            WHERE l.channel = ? AND l.chat_id = ?"""
+        row = await self._one(sql, channel, chat_id)
+        return None if row is None else to_customer(row)
+
+    async def taken_over_in_chat(self, channel: str, chat_id: str) -> Escalation | None:
+        # Each open case's latest undecided escalation, as `open_escalation_of` finds it.
+        sql = """SELECT e.* FROM channel_links l
+            JOIN cases c ON c.customer_id = l.customer_id AND c.closed_at IS NULL
+            JOIN escalations e ON e.id = (SELECT max(id) FROM escalations
+                WHERE case_id = c.id AND decided_at IS NULL)
+            WHERE l.channel = ? AND l.chat_id = ? AND e.taken_by IS NOT NULL
+            ORDER BY c.id LIMIT 1"""
+        row = await self._one(sql, channel, chat_id)
+        return None if row is None else to_escalation(row)
 
     async def get_chat_state(self, channel: str, chat_id: str) -> ChatState | None:
         sql = "SELECT * FROM conversations WHERE channel = ? AND chat_id = ?"

@@ -59,14 +59,14 @@ class OptOutLinks:
         token = new_token()
         expires = self._clock.now() + timedelta(days=self._settings.email_optout_ttl_days)
         async with self._store.transaction() as tx:
-            if await tx.get_customer(customer_id) is None:
-                raise NotFound("customer", customer_id)
-            await tx.store_token(
+            stored = await tx.store_token(
                 token_hash=hash_token(token),
                 customer_id=customer_id,
                 purpose=OPTOUT,
                 expires_at=expires,
             )
+        if not stored:
+            raise NotFound("customer", customer_id)
         return optout_url(self._settings, token, language)
 
 

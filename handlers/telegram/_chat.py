@@ -138,7 +138,7 @@ class ChatHandlers:
         rendered = await self._render(view, locale)
         await _reply(update, rendered)
         tapped = _label(query, query.data)
-        await self._conversation.note(_chat(update), ("in", tapped), ("out", rendered.text))
+        await self._note(update, view, ("in", tapped), ("out", rendered.text))
         _log_update(update, "button", started, screen=view.screen)
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -155,7 +155,7 @@ class ChatHandlers:
         view = await self._dialogue.say(_chat(update), said, intent, locale=locale)
         rendered = await self._render(view, locale)
         await _reply(update, rendered)
-        await self._conversation.note(_chat(update), ("in", said), ("out", rendered.text))
+        await self._note(update, view, ("in", said), ("out", rendered.text))
         _log_update(update, "text", started, intent=intent, screen=view.screen)
 
     async def membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -175,6 +175,16 @@ class ChatHandlers:
                 await _reply(update, apology(locale=await self._locale(update)))
             except Exception:
                 logger.exception("could not send the apology")
+
+    async def _note(self, update: Update, view: View, *lines: tuple[str, str]) -> None:
+        """Keep the exchange in the transcript, under the case it was about when there is one."""
+        case = view.case if view.current is None else view.current.case
+        if case is None or case.id is None:
+            await self._conversation.note(_chat(update), *lines)
+            return
+        await self._conversation.note(
+            _chat(update), *lines, case_id=case.id, customer_id=case.customer_id
+        )
 
     async def _silent(self, update: Update) -> bool:
         """Whether a person has taken the conversation over, so that the bot keeps quiet."""

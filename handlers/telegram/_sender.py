@@ -111,7 +111,12 @@ class TelegramSender:
         except RetryAfter as error:
             raise RateLimited(retry_seconds(error)) from error
         if self._transcript is not None:
-            await self._transcript.note(chat_id, ("out", rendered.text), case_id=contact.case_id)
+            await self._transcript.note(
+                chat_id,
+                ("out", rendered.text),
+                case_id=contact.case_id,
+                customer_id=contact.customer_id,
+            )
         return SendResult(str(message.message_id))
 
     async def _file(self, contact: Contact) -> File:

@@ -21,6 +21,7 @@ from bot import (
     Money,
     Reason,
 )
+from bot._model import EscalationReason
 from bot.ports import BatchResult, ChannelLink, ImportedInvoice, StoredEvent
 from storage import PostgresStore, SqliteStore, SqlStore, store_for_url
 from storage._postgres import redacted
@@ -433,3 +434,79 @@ async def test_a_slack_event_is_handled_on_its_first_delivery_only(
     much_later = await store.first_delivery("Ev-1")
 
     assert (first, again, other, much_later) == (True, False, True, True)
+
+
+async def test_a_token_for_no_such_customer_is_not_kept(store: SqlStore) -> None:
+    expires = NOW + timedelta(days=1)
+    async with store.transaction() as tx:
+        await tx.upsert_customer(Customer("C-1"))
+        kept = await tx.store_token(
+            token_hash="h1", customer_id="C-1", purpose="pay", expires_at=expires
+        )
+        refused = await tx.store_token(
+            token_hash="h2", customer_id="C-404", purpose="pay", expires_at=expires
+        )
+
+    async with store.transaction() as tx:
+        spent = [await tx.use_token(h, purpose="pay", now=NOW) for h in ("h1", "h2")]
+    assert (kept, refused, spent) == (True, False, ["C-1", None])
+
+
+async def test_the_customer_of_a_chat_is_found_in_one_lookup(store: SqlStore) -> None:
+    await _case_with_contacts(store, 0)
+    async with store.transaction() as tx:
+        await tx.upsert_customer(Customer("C-1", locale="he_IL"))
+
+    async with store.reading() as tx:
+        linked = await tx.customer_in_chat("telegram", "77")
+        unlinked = await tx.customer_in_chat("telegram", "78")
+    assert (linked and linked.id, linked and linked.locale, unlinked) == ("C-1", "he_IL", None)
+
+
+async def test_the_escalation_a_person_took_over_is_found_from_the_chat(store: SqlStore) -> None:
+    first = await _case_with_contacts(store, 0)
+    async with store.transaction() as tx:
+        other = await tx.insert_case(
+            customer_id="C-1",
+            case_type=CaseType.C,
+            reason=Reason.SUBSTANTIAL_OVERDUE,
+            status=CaseStatus.CONTACTING,
+            opened_at=NOW,
+            why={},
+        )
+        assert other.id is not None
+        second = other.id
+
+        async def escalate(case_id: int) -> int:
+            escalation = await tx.insert_escalation(
+                case_id=case_id,
+                customer_id="C-1",
+                reason=EscalationReason.PERSON,
+                request=None,
+                opened_at=NOW,
+                due_by=NOW + timedelta(hours=2),
+            )
+            assert escalation.id is not None
+            return escalation.id
+
+        decided, older = await escalate(first), await escalate(second)
+        await tx.set_taken_by(decided, by="U1")
+        await tx.decide_escalation(decided, by="U1", decision="rejected", at=NOW)
+
+    async def found() -> int | None:
+        async with store.reading() as tx:
+            escalation = await tx.taken_over_in_chat("telegram", "77")
+        return None if escalation is None else escalation.id
+
+    nobody = await found()  # the only one taken over is decided
+    async with store.transaction() as tx:
+        await tx.set_taken_by(older, by="U2")
+        latest = await escalate(second)  # a newer open escalation of that case, not taken
+    superseded = await found()
+    async with store.transaction() as tx:
+        await tx.set_taken_by(latest, by="U2")
+    taken = await found()
+    async with store.transaction() as tx:
+        await tx.update_case(second, status=CaseStatus.CLOSED, closed_at=NOW)
+    closed = await found()  # the case it belongs to is closed
+    assert (nobody, superseded, taken, closed) == (None, None, latest, None)

@@ -52,6 +52,7 @@ class Answers:
 
     def __init__(self, emulator: TelegramEmulator) -> None:
         self._waiting: dict[int, asyncio.Future[float]] = {}
+        self.last: dict[str, Any] = {}  # the parameters of the latest sendMessage
         emulator.observers.append(self._seen)
 
     def expect(self, chat_id: int) -> asyncio.Future[float]:
@@ -62,6 +63,8 @@ class Answers:
     def _seen(self, call: ApiCall) -> None:
         if call.method.lower() not in ANSWERS or not isinstance(call.chat_id, int):
             return
+        if call.method.lower() == "sendmessage":
+            self.last = call.params
         future = self._waiting.pop(call.chat_id, None)
         if future is not None and not future.done():
             future.set_result(time.perf_counter())
@@ -234,14 +237,36 @@ async def measure(
                 settle[n] = await drive(
                     url, answers, chats=chats, in_flight=n, updates=updates, warm_up=warm_up
                 )
+        # The bare bot again, answering with Settle's own answer: the share of the gap that
+        # is python-telegram-bot sending a larger message, not Settle's work.
+        reply = folder / "reply.json"
+        reply.write_text(json.dumps(_as_sent(answers.last)))
+        port = free_port()
+        same = [*bare[:-1], str(port), "--reply-file", str(reply)]
+        same_reply: dict[int, dict[str, Any]] = {}
+        async with _process(same, port, folder / "bare-same.log", env) as url:
+            for n in in_flight:
+                same_reply[n] = await drive(
+                    url, answers, chats=chats, in_flight=n, updates=updates, warm_up=warm_up
+                )
     return {
         str(n): {
             "settle": settle[n],
             "baseline": baseline[n],
             "ratio": round(settle[n]["per_second"] / baseline[n]["per_second"], 2),
+            "same_reply": same_reply[n],
+            "ratio_same_reply": round(settle[n]["per_second"] / same_reply[n]["per_second"], 2),
         }
         for n in in_flight
     }
+
+
+def _as_sent(params: dict[str, Any]) -> dict[str, Any]:
+    """Settle's answer as the bare bot sends it: its text and keyboard."""
+    markup = params.get("reply_markup")
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    return {"text": params.get("text", ""), "reply_markup": markup}
 
 
 def main() -> None:

@@ -103,9 +103,11 @@ class Conversation:
             if case_id is None:
                 state = await tx.get_chat_state(TELEGRAM, chat_id)
                 case_id = state.case_id if state else None
-            for direction, text in lines:
-                line = TranscriptLine(now, TELEGRAM, direction, text[:_LONGEST], case_id)
-                await tx.add_transcript(customer_id, line)
+            kept = [
+                TranscriptLine(now, TELEGRAM, direction, text[:_LONGEST], case_id)
+                for direction, text in lines
+            ]
+            await tx.add_transcript(customer_id, *kept)
 
 
 # Telegram's longest message; a transcript line keeps no more.

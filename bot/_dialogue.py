@@ -26,6 +26,7 @@ from bot._conversation import opt_out
 from bot._decisions import report_answer
 from bot._errors import InvalidInput
 from bot._escalations import close_escalations, escalate
+from bot._linking import action_links
 from bot._model import Case, CaseStage, CaseStatus, CaseType, Customer, EscalationReason
 from bot._money import Money, currency_exponent
 from bot._offer_turn import agree_offer, pick_offer, propose, proposed, show_offers
@@ -35,7 +36,7 @@ from bot._plans import Instalment, PaymentPlan, build_plan
 from bot._respite import PAID, pause_for_advice
 from bot._retention import Catalogue
 from bot._settings import Settings
-from bot._views import Intent, Screen, TermsRenderer, View, read_button
+from bot._views import WITH_LINKS, Intent, Screen, TermsRenderer, View, read_button
 from bot.ports import AuditRecord, Clock, Store, Tx
 
 __all__ = ["AGREED_AGAIN", "Dialogue"]
@@ -77,23 +78,35 @@ class Dialogue:
         """The menu of the customer's open case (or why there is none)."""
         async with self._store.transaction() as tx:
             turn = await _Turn.begin(tx, self, chat_id)
-            return await turn.show_menu() if turn else View(Screen.NOT_LINKED)
+            return await self._linked(tx, await turn.show_menu()) if turn else _NOT_LINKED
 
     async def tap(self, chat_id: str, data: str, *, locale: str) -> View:
         """A button press; stale buttons get the current view."""
         async with self._store.transaction() as tx:
             turn = await _Turn.begin(tx, self, chat_id)
             if turn is None:
-                return View(Screen.NOT_LINKED)
-            return await turn.tap(data, locale)
+                return _NOT_LINKED
+            return await self._linked(tx, await turn.tap(data, locale))
 
     async def say(self, chat_id: str, text: str, intent: Intent | None, *, locale: str) -> View:
         """A message typed by the customer, with the intent `messages` recognised in it."""
         async with self._store.transaction() as tx:
             turn = await _Turn.begin(tx, self, chat_id)
             if turn is None:
-                return View(Screen.NOT_LINKED)
-            return await turn.say(text.strip(), intent, locale)
+                return _NOT_LINKED
+            return await self._linked(tx, await turn.say(text.strip(), intent, locale))
+
+    async def _linked(self, tx: Tx, view: View) -> View:
+        """The view with its buttons' single-use links, made in the turn's transaction."""
+        shown = view if view.current is None else view.current
+        if shown.screen not in WITH_LINKS or shown.case is None:
+            return view
+        now = self._clock.now()
+        update_url, pay_url = await action_links(tx, shown.case, self._settings, now=now)
+        return replace(view, update_url=update_url, pay_url=pay_url)
+
+
+_NOT_LINKED = View(Screen.NOT_LINKED)
 
 
 class _Turn:
@@ -111,10 +124,9 @@ class _Turn:
 
     @classmethod
     async def begin(cls, tx: Tx, dialogue: Dialogue, chat_id: str) -> _Turn | None:
-        customer = await tx.customer_in_chat(TELEGRAM, chat_id)
+        customer, state = await tx.chat_of(TELEGRAM, chat_id)
         if customer is None:
             return None
-        state = await tx.get_chat_state(TELEGRAM, chat_id)
         case = await _current_case(tx, customer.id, state)
         if state is None or state.customer_id != customer.id:
             state = ChatState(TELEGRAM, chat_id, customer.id, None, Step.MENU, 0)

@@ -14,16 +14,19 @@ from datetime import datetime, timedelta
 
 from bot._contact import TELEGRAM, start_contact
 from bot._errors import ConfigurationError, NotFound
-from bot._model import CaseStatus
+from bot._model import Case, CaseStatus, CaseType
 from bot._settings import Settings
 from bot._throttle import LinkThrottle
 from bot.ports import AuditRecord, ChannelLink, Clock, Store, Tx
 
-__all__ = ["LINK", "Linking", "hash_token", "new_token"]
+__all__ = ["LINK", "PAY", "UPDATE_PAYMENT", "Linking", "action_links", "hash_token", "new_token"]
 
 logger = logging.getLogger(__name__)
 
 LINK = "link"
+# The purposes of the single-use links on a message's buttons, to billing's pages.
+UPDATE_PAYMENT = "update_payment"
+PAY = "pay"
 # Telegram deep-link payloads: at most 64 characters of A-Za-z0-9_- (Bot API, deep linking).
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -35,6 +38,35 @@ def new_token() -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def action_links(
+    tx: Tx, case: Case, settings: Settings, *, now: datetime
+) -> tuple[str | None, str | None]:
+    """(update URL, pay URL) that fit a case, each with a fresh token kept in `tx`:
+    updating the payment method for type A, paying when something is owed."""
+    owed = case.amount_due is not None and case.amount_due.minor > 0
+    update = settings.update_payment_url if case.type is CaseType.A else ""
+    pay = settings.pay_now_url if owed else ""
+    return (
+        await _action_link(tx, update, UPDATE_PAYMENT, case.customer_id, settings, now),
+        await _action_link(tx, pay, PAY, case.customer_id, settings, now),
+    )
+
+
+async def _action_link(
+    tx: Tx, template: str, purpose: str, customer_id: str, settings: Settings, now: datetime
+) -> str | None:
+    if not template:
+        return None
+    token = new_token()
+    expires = now + timedelta(days=settings.link_ttl_days)
+    stored = await tx.store_token(
+        token_hash=hash_token(token), customer_id=customer_id, purpose=purpose, expires_at=expires
+    )
+    if not stored:
+        raise NotFound("customer", customer_id)
+    return template.replace("{token}", token)
 
 
 class Linking:
@@ -65,6 +97,11 @@ class Linking:
         if not stored:
             raise NotFound("customer", customer_id)
         return token
+
+    async def action_links(self, case: Case) -> tuple[str | None, str | None]:
+        """(update URL, pay URL) that fit a case, their tokens kept in one transaction."""
+        async with self._store.transaction() as tx:
+            return await action_links(tx, case, self._settings, now=self._clock.now())
 
     async def deep_link(self, customer_id: str, *, bot_username: str | None = None) -> str:
         """`https://t.me/<bot>?start=<token>` for a customer; callable by billing integrations."""

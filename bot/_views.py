@@ -17,7 +17,15 @@ from bot._money import Money
 from bot._offers import Offer
 from bot._plans import Instalment, PaymentPlan
 
-__all__ = ["Intent", "Screen", "TermsRenderer", "View", "button_data", "read_button"]
+__all__ = [
+    "WITH_LINKS",
+    "Intent",
+    "Screen",
+    "TermsRenderer",
+    "View",
+    "button_data",
+    "read_button",
+]
 
 
 class Intent(enum.StrEnum):
@@ -69,6 +77,10 @@ class Screen(enum.StrEnum):
     PROPOSE = "propose"  # the customer names their own amount and payments
 
 
+# Screens whose buttons include single-use links to billing's pages.
+WITH_LINKS = frozenset({Screen.MENU, Screen.SMALL_PAYMENT})
+
+
 @dataclass(frozen=True, slots=True)
 class View:
     """What to show next; `messages` turns it into words and buttons."""
@@ -95,6 +107,9 @@ class View:
     # The pre-legal stage's offers to choose from, and the one whose terms are shown.
     offers: tuple[Offer, ...] = ()
     offer: Offer | None = None
+    # The single-use links of the buttons, made in the turn's transaction (`WITH_LINKS`).
+    update_url: str | None = None
+    pay_url: str | None = None
 
 
 class TermsRenderer(Protocol):

@@ -60,7 +60,6 @@ from handlers.slack import (
     socket_mode_handler,
 )
 from handlers.telegram import (
-    ActionLinks,
     ChatHandlers,
     PacedRateLimiter,
     TelegramApp,
@@ -151,12 +150,10 @@ class Runtime:
                 languages=languages,
                 catalogue=runtime.catalogue,
             )
-            links = ActionLinks(runtime.linking, settings)
             handlers = ChatHandlers(
                 runtime.linking,
                 runtime.conversation,
                 dialogue,
-                links,
                 default_locale=settings.default_locale,
                 take_over=TakeOver(store, clock),
             )

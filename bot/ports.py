@@ -278,6 +278,12 @@ class Tx(Protocol):
         """The customer the chat is linked to, in one lookup."""
         ...
 
+    async def chat_of(
+        self, channel: str, chat_id: str
+    ) -> tuple[Customer | None, ChatState | None]:
+        """The chat's linked customer and its conversation's state, in one lookup."""
+        ...
+
     async def taken_over_in_chat(self, channel: str, chat_id: str) -> Escalation | None:
         """The escalation a person has taken over among the open cases of the chat's
         customer (the first such case), in one lookup; None when the bot has the chat."""
@@ -409,8 +415,8 @@ class Tx(Protocol):
 
     async def letters_of(self, case_id: int) -> list[Letter]: ...
 
-    async def add_transcript(self, customer_id: str, line: TranscriptLine) -> None:
-        """Keep one message of the conversation, for the customer's record and case files."""
+    async def add_transcript(self, customer_id: str, *lines: TranscriptLine) -> None:
+        """Keep messages of the conversation, for the customer's record and case files."""
         ...
 
     async def transcript_of(self, customer_id: str) -> list[TranscriptLine]:

@@ -48,6 +48,23 @@ __all__ = ["Connection", "Cursor", "SqlTx"]
 _FIELDS = ("name", "phone", "email", "locale", "timezone", "country", "marketing_consent")
 
 
+class _Prefixed:
+    """The columns of a row whose names start with `prefix`, by their names without it."""
+
+    def __init__(self, row: Row, prefix: str) -> None:
+        self._row = row
+        self._prefix = prefix
+
+    def __getitem__(self, key: str, /) -> Any:
+        return self._row[self._prefix + key]
+
+    def keys(self) -> list[str]:
+        start = len(self._prefix)
+        # A row iterates over its values, not its names: keys() it is.
+        names = self._row.keys()
+        return [key[start:] for key in names if key.startswith(self._prefix)]
+
+
 class Cursor(Protocol):
     """What a statement leaves to read: its rows and how many it changed."""
 
@@ -430,6 +447,24 @@ class SqlTx:
         row = await self._one(sql, channel, chat_id)
         return None if row is None else to_customer(row)
 
+    async def chat_of(
+        self, channel: str, chat_id: str
+    ) -> tuple[Customer | None, ChatState | None]:
+        sql = """SELECT c.*, v.channel AS v_channel, v.chat_id AS v_chat_id,
+                v.customer_id AS v_customer_id, v.case_id AS v_case_id, v.step AS v_step,
+                v.data AS v_data, v.version AS v_version, v.misunderstood AS v_misunderstood,
+                v.updated_at AS v_updated_at
+            FROM channel_links l JOIN customers c ON c.id = l.customer_id
+            LEFT JOIN conversations v ON v.channel = l.channel AND v.chat_id = l.chat_id
+            WHERE l.channel = ? AND l.chat_id = ?"""
+        row = await self._one(sql, channel, chat_id)
+        if row is None:
+            return None, None
+        state = None
+        if row["v_channel"] is not None:
+            state = to_chat_state(_Prefixed(row, "v_"))
+        return to_customer(row), state
+
     async def taken_over_in_chat(self, channel: str, chat_id: str) -> Escalation | None:
         # Each open case's latest undecided escalation, as `open_escalation_of` finds it.
         sql = """SELECT e.* FROM channel_links l
@@ -650,11 +685,14 @@ class SqlTx:
         rows = await self._all("SELECT * FROM letters WHERE case_id = ? ORDER BY id", case_id)
         return [to_letter(row) for row in rows]
 
-    async def add_transcript(self, customer_id: str, line: TranscriptLine) -> None:
+    async def add_transcript(self, customer_id: str, *lines: TranscriptLine) -> None:
         sql = """INSERT INTO transcript (customer_id, case_id, channel, direction, text, at)
             VALUES (?, ?, ?, ?, ?, ?)"""
-        values = (customer_id, line.case_id, line.channel, line.direction, line.text)
-        await self._db.execute(sql, (*values, write_time(line.at)))
+        values = [
+            (customer_id, one.case_id, one.channel, one.direction, one.text, write_time(one.at))
+            for one in lines
+        ]
+        await self._db.executemany(sql, values)
 
     async def transcript_of(self, customer_id: str) -> list[TranscriptLine]:
         sql = "SELECT * FROM transcript WHERE customer_id = ? ORDER BY id"

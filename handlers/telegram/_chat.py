@@ -22,10 +22,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot import Conversation, Dialogue, Intent, Linking, Screen, TakeOver, View
+from bot import Conversation, Dialogue, Intent, Linking, TakeOver, View
 from handlers.telegram._application import TelegramApp
 from handlers.telegram._keyboard import to_markup
-from handlers.telegram._links import ActionLinks
 from messages import (
     Rendered,
     apology,
@@ -44,8 +43,6 @@ logger = logging.getLogger(__name__)
 
 # Buttons of messages sent before the conversation carried versions.
 _LEGACY = {"person": "escalate:person:0", "stop": "stop::0"}
-# Screens whose buttons include single-use links to billing's pages.
-_WITH_LINKS = frozenset({Screen.MENU, Screen.SMALL_PAYMENT})
 # The opt-out button's data: it works while a person has the conversation too (rule 5).
 _STOP = "stop:"
 
@@ -58,7 +55,6 @@ class ChatHandlers:
         linking: Linking,
         conversation: Conversation,
         dialogue: Dialogue,
-        links: ActionLinks,
         *,
         default_locale: str = "en",
         take_over: TakeOver | None = None,
@@ -66,7 +62,6 @@ class ChatHandlers:
         self._linking = linking
         self._conversation = conversation
         self._dialogue = dialogue
-        self._links = links
         self._default_locale = default_locale
         self._take_over = take_over
 
@@ -104,7 +99,7 @@ class ChatHandlers:
             return
         locale = await self._locale(update)
         view = await self._dialogue.menu(_chat(update))
-        await _reply(update, await self._render(view, locale))
+        await _reply(update, self._render(view, locale))
         _log_update(update, "menu", started, screen=view.screen)
 
     async def language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -112,7 +107,7 @@ class ChatHandlers:
         started = time.perf_counter()
         locale = await self._locale(update)
         view = await self._dialogue.say(_chat(update), "", Intent.LANGUAGE, locale=locale)
-        await _reply(update, await self._render(view, locale))
+        await _reply(update, self._render(view, locale))
         _log_update(update, "language", started, screen=view.screen)
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -135,7 +130,7 @@ class ChatHandlers:
         if data.startswith("language:"):
             locale = await self._locale(update)  # the customer has just chosen another
         await _retire(query)
-        rendered = await self._render(view, locale)
+        rendered = self._render(view, locale)
         await _reply(update, rendered)
         tapped = _label(query, query.data)
         await self._note(update, view, ("in", tapped), ("out", rendered.text))
@@ -153,7 +148,7 @@ class ChatHandlers:
         locale = await self._locale(update)
         intent = Intent.STOP if is_stop_word(said) else intent_of(said)
         view = await self._dialogue.say(_chat(update), said, intent, locale=locale)
-        rendered = await self._render(view, locale)
+        rendered = self._render(view, locale)
         await _reply(update, rendered)
         await self._note(update, view, ("in", said), ("out", rendered.text))
         _log_update(update, "text", started, intent=intent, screen=view.screen)
@@ -200,13 +195,9 @@ class ChatHandlers:
             chat_id, text=said, message_id=message.message_id
         )
 
-    async def _render(self, view: View, locale: str) -> Rendered:
-        """A view in words, with fresh links when it shows the menu or a token payment."""
-        menu = view if view.current is None else view.current
-        if menu.screen not in _WITH_LINKS:
-            return render_view(view, locale=locale)
-        update_url, pay_url = await self._links.for_case(menu.case)
-        return render_view(view, locale=locale, update_url=update_url, pay_url=pay_url)
+    def _render(self, view: View, locale: str) -> Rendered:
+        """A view in words, with the single-use links the dialogue made for its buttons."""
+        return render_view(view, locale=locale, update_url=view.update_url, pay_url=view.pay_url)
 
     async def _locale(self, update: Update) -> str:
         """The customer's choice, else the billing record's, else Telegram's, else the default."""

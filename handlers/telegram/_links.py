@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from bot import Case, CaseType, Linking, Settings
+from bot import Case, Linking, Settings
+from bot._linking import PAY, UPDATE_PAYMENT
 
 __all__ = ["PAY", "UPDATE_PAYMENT", "ActionLinks"]
-
-UPDATE_PAYMENT = "update_payment"
-PAY = "pay"
 
 
 class ActionLinks:
@@ -27,10 +25,7 @@ class ActionLinks:
         """(update URL, pay URL) that fit a case: updating for type A, paying when owed."""
         if case is None:
             return None, None
-        owed = case.amount_due is not None and case.amount_due.minor > 0
-        update = await self.update_url(case.customer_id) if case.type is CaseType.A else None
-        pay = await self.pay_url(case.customer_id) if owed else None
-        return update, pay
+        return await self._linking.action_links(case)
 
     async def _url(self, template: str, purpose: str, customer_id: str) -> str | None:
         if not template:

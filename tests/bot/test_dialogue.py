@@ -12,6 +12,7 @@ import pytest
 from bot import CaseStatus, Ingest, Money, Offer, PlanPolicy, Settings, parse_event
 from bot._agreements import AgreementKind
 from bot._dialogue import Dialogue
+from bot._linking import hash_token
 from bot._plans import Instalment
 from bot._views import Intent, Screen, View, button_data
 from bot.ports import ChannelLink
@@ -77,6 +78,24 @@ async def test_menu_is_about_the_open_case(dialogue: Dialogue) -> None:
     assert view.screen is Screen.MENU
     assert view.case is not None
     assert str(view.case.amount_due) == "300.00 USD"
+
+
+async def test_the_menu_carries_single_use_links_made_in_its_turn(
+    dialogue: Dialogue, store: SqliteStore, clock: FixedClock
+) -> None:
+    now = clock.now()
+    view = await dialogue.menu(CHAT)
+    plans = await _tap(dialogue, view, "plans")
+
+    # Type C with 300.00 owed: a pay link, no link to update the payment method.
+    assert view.update_url is None
+    assert view.pay_url is not None
+    prefix, _, token = view.pay_url.partition("?token=")
+    assert prefix == "https://billing.example.com/pay"
+    async with store.transaction() as tx:
+        spent = [await tx.use_token(hash_token(token), purpose="pay", now=now) for _ in "ab"]
+    assert spent == ["C-1", None]
+    assert (plans.update_url, plans.pay_url) == (None, None)  # no links on the plans
 
 
 async def test_unlinked_chat_gets_no_case(dialogue: Dialogue) -> None:

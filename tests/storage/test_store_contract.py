@@ -21,6 +21,7 @@ from bot import (
     Money,
     Reason,
 )
+from bot._chat_state import ChatState, Step
 from bot._model import EscalationReason
 from bot.ports import BatchResult, ChannelLink, ImportedInvoice, StoredEvent
 from storage import PostgresStore, SqliteStore, SqlStore, store_for_url
@@ -510,3 +511,18 @@ async def test_the_escalation_a_person_took_over_is_found_from_the_chat(store: S
         await tx.update_case(second, status=CaseStatus.CLOSED, closed_at=NOW)
     closed = await found()  # the case it belongs to is closed
     assert (nobody, superseded, taken, closed) == (None, None, latest, None)
+
+
+async def test_a_chat_and_its_conversation_are_read_in_one_lookup(store: SqlStore) -> None:
+    await _case_with_contacts(store, 0)
+    async with store.reading() as tx:
+        before = await tx.chat_of("telegram", "77")
+        unlinked = await tx.chat_of("telegram", "78")
+    state = ChatState("telegram", "77", "C-1", None, Step.PLANS, 4, {"count": 3}, 1)
+    async with store.transaction() as tx:
+        await tx.save_chat_state(state)
+    async with store.reading() as tx:
+        customer, saved = await tx.chat_of("telegram", "77")
+
+    assert (before[0] and before[0].id, before[1], unlinked) == ("C-1", None, (None, None))
+    assert (customer and customer.id, saved) == ("C-1", state)

@@ -106,7 +106,9 @@ def telegram_endpoint(
         except Exception as error:
             # Whatever PTB's parsing raises on a hostile body is the body's fault, not ours.
             metrics.telegram_updates.labels("malformed").inc()
-            logger.warning("telegram update refused: %s", type(error).__name__)
+            # Our own reasons name a field; another library's message might quote the body.
+            why = str(error) if isinstance(error, _Refused) else type(error).__name__
+            logger.warning("telegram update refused: %s", why)
             message = "not a Telegram update"
             return JSONResponse({"error": {"field": "body", "message": message}}, status_code=400)
         await application.update_queue.put(update)
@@ -135,13 +137,17 @@ def _update(body: bytes, application: TelegramApp) -> Update:
     """Parse a webhook body; raise on anything that is not one update object."""
     data = json.loads(body)
     if not isinstance(data, dict) or not _is_int(data.get("update_id")):
-        raise ValueError("not an update object")
+        raise _Refused("not an update object")
     if (problem := _mistyped(data)) is not None:
-        raise ValueError(f"{problem} has the wrong type")
+        raise _Refused(problem)
     update = Update.de_json(data, application.bot)
     if update is None:
-        raise ValueError("empty update")
+        raise _Refused("empty update")
     return update
+
+
+class _Refused(ValueError):
+    """An update refused for a reason of our own, which names the field."""
 
 
 # The fields the chat handlers read, with the JSON types the Bot API sends them as; PTB
@@ -162,6 +168,8 @@ _TYPED: dict[str, tuple[type, ...]] = {
     "message.message_id": (int,),
 }
 _PARTS = ("message", "edited_message", "callback_query", "my_chat_member")
+# Ids the handlers answer to: when the object holding one is there, so must the id be.
+_REQUIRED = ("chat.id", "from.id", "message.chat.id")
 
 
 def _is_int(value: object) -> bool:
@@ -169,22 +177,27 @@ def _is_int(value: object) -> bool:
 
 
 def _mistyped(data: dict[str, Any]) -> str | None:
-    """The first field of an update the handlers read that is not of its Bot API type."""
+    """The first field of an update the handlers read that is not of its Bot API type, or
+    an id they answer to that is missing, as a problem to report."""
     for part in _PARTS:
         value = data.get(part)
         if value is None:
             continue
         if not isinstance(value, dict):
-            return part
+            return f"{part} has the wrong type"
         for path, kinds in _TYPED.items():
             found = _at(value, path)
             if found is None:
                 continue
             if not isinstance(found, kinds) or (int in kinds and isinstance(found, bool)):
-                return f"{part}.{path}"
+                return f"{part}.{path} has the wrong type"
         sender = value.get("from")
         if sender is not None and not isinstance(sender, dict):
-            return f"{part}.from"
+            return f"{part}.from has the wrong type"
+        for path in _REQUIRED:
+            holder = _at(value, path.rpartition(".")[0])
+            if isinstance(holder, dict) and holder.get("id") is None:
+                return f"{part}.{path} is missing"
     return None
 
 

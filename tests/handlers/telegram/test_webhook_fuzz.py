@@ -207,3 +207,45 @@ async def test_telegram_webhook_never_fails(
     elif not _is_update(body):
         assert response.status_code == 400
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        ("message.chat.id", "message.chat.id is missing"),
+        ("message.from.id", "message.from.id is missing"),
+        ("callback_query.from.id", "callback_query.from.id is missing"),
+    ],
+)
+async def test_an_update_without_the_id_to_answer_is_refused(
+    webhook: tuple[Runtime, httpx.AsyncClient],
+    caplog: pytest.LogCaptureFixture,
+    path: str,
+    problem: str,
+) -> None:
+    # Found by the fuzzing with more examples: a chat whose id was null was answered, and
+    # the Bot API's "chat_id is empty" reached the error handler.
+    runtime, client = webhook
+    part, *keys = path.split(".")
+    update = copy.deepcopy(next(u for u in _SAMPLES if part in u and _has(u[part], keys)))
+    holder = update[part]
+    for key in keys[:-1]:
+        holder = holder[key]
+    holder[keys[-1]] = None
+
+    with caplog.at_level(logging.WARNING):
+        response = await client.post("/telegram", json=update, headers={HEADER: SECRET})
+        await _handled(runtime)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "body"
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert any(problem in r.getMessage() for r in caplog.records), problem
+
+
+def _has(value: Any, keys: list[str]) -> bool:
+    for key in keys:
+        if not isinstance(value, dict) or key not in value:
+            return False
+        value = value[key]
+    return True

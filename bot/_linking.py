@@ -98,11 +98,6 @@ class Linking:
             raise NotFound("customer", customer_id)
         return token
 
-    async def action_links(self, case: Case) -> tuple[str | None, str | None]:
-        """(update URL, pay URL) that fit a case, their tokens kept in one transaction."""
-        async with self._store.transaction() as tx:
-            return await action_links(tx, case, self._settings, now=self._clock.now())
-
     async def deep_link(self, customer_id: str, *, bot_username: str | None = None) -> str:
         """`https://t.me/<bot>?start=<token>` for a customer; callable by billing integrations."""
         username = bot_username or self._settings.telegram_bot_username

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import Case, Linking, Settings
+from bot import Linking, Settings
 from bot._linking import PAY, UPDATE_PAYMENT
 
 __all__ = ["PAY", "UPDATE_PAYMENT", "ActionLinks"]
@@ -20,12 +20,6 @@ class ActionLinks:
 
     async def pay_url(self, customer_id: str) -> str | None:
         return await self._url(self._settings.pay_now_url, PAY, customer_id)
-
-    async def for_case(self, case: Case | None) -> tuple[str | None, str | None]:
-        """(update URL, pay URL) that fit a case: updating for type A, paying when owed."""
-        if case is None:
-            return None, None
-        return await self._linking.action_links(case)
 
     async def _url(self, template: str, purpose: str, customer_id: str) -> str | None:
         if not template:

@@ -19,7 +19,16 @@ from bot._settings import Settings
 from bot._throttle import LinkThrottle
 from bot.ports import AuditRecord, ChannelLink, Clock, Store, Tx
 
-__all__ = ["LINK", "PAY", "UPDATE_PAYMENT", "Linking", "action_links", "hash_token", "new_token"]
+__all__ = [
+    "LINK",
+    "PAY",
+    "UPDATE_PAYMENT",
+    "Linking",
+    "action_links",
+    "hash_token",
+    "new_token",
+    "store_new_token",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -59,14 +68,24 @@ async def _action_link(
 ) -> str | None:
     if not template:
         return None
-    token = new_token()
     expires = now + timedelta(days=settings.link_ttl_days)
+    token = await store_new_token(tx, customer_id, purpose=purpose, expires_at=expires)
+    return template.replace("{token}", token)
+
+
+async def store_new_token(tx: Tx, customer_id: str, *, purpose: str, expires_at: datetime) -> str:
+    """A new single-use token for a known customer, its hash kept in `tx`; raise `NotFound`
+    for a customer not held."""
+    token = new_token()
     stored = await tx.store_token(
-        token_hash=hash_token(token), customer_id=customer_id, purpose=purpose, expires_at=expires
+        token_hash=hash_token(token),
+        customer_id=customer_id,
+        purpose=purpose,
+        expires_at=expires_at,
     )
     if not stored:
         raise NotFound("customer", customer_id)
-    return template.replace("{token}", token)
+    return token
 
 
 class Linking:
@@ -84,19 +103,9 @@ class Linking:
 
     async def issue_token(self, customer_id: str, *, purpose: str = LINK) -> str:
         """A new single-use token for a known customer; raise `NotFound` otherwise."""
-        token = new_token()
-        now = self._clock.now()
-        expires = now + timedelta(days=self._settings.link_ttl_days)
+        expires = self._clock.now() + timedelta(days=self._settings.link_ttl_days)
         async with self._store.transaction() as tx:
-            stored = await tx.store_token(
-                token_hash=hash_token(token),
-                customer_id=customer_id,
-                purpose=purpose,
-                expires_at=expires,
-            )
-        if not stored:
-            raise NotFound("customer", customer_id)
-        return token
+            return await store_new_token(tx, customer_id, purpose=purpose, expires_at=expires)
 
     async def deep_link(self, customer_id: str, *, bot_username: str | None = None) -> str:
         """`https://t.me/<bot>?start=<token>` for a customer; callable by billing integrations."""

@@ -17,9 +17,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from bot import NotFound, Settings
+from bot import Settings
 from bot._conversation import opt_out
-from bot._linking import hash_token, new_token
+from bot._linking import hash_token, store_new_token
 from bot.ports import AuditRecord, Clock, Store
 from messages import normalize_locale, optout_ask_page, optout_done_page, optout_gone_page
 
@@ -56,17 +56,9 @@ class OptOutLinks:
 
     async def url(self, customer_id: str, *, language: str) -> str:
         """A fresh opt-out link for a known customer; raise `NotFound` otherwise."""
-        token = new_token()
         expires = self._clock.now() + timedelta(days=self._settings.email_optout_ttl_days)
         async with self._store.transaction() as tx:
-            stored = await tx.store_token(
-                token_hash=hash_token(token),
-                customer_id=customer_id,
-                purpose=OPTOUT,
-                expires_at=expires,
-            )
-        if not stored:
-            raise NotFound("customer", customer_id)
+            token = await store_new_token(tx, customer_id, purpose=OPTOUT, expires_at=expires)
         return optout_url(self._settings, token, language)
 
 

@@ -60,6 +60,7 @@ from handlers.slack import (
     socket_mode_handler,
 )
 from handlers.telegram import (
+    ChatFloor,
     ChatHandlers,
     PacedRateLimiter,
     TelegramApp,
@@ -99,6 +100,8 @@ class Runtime:
     slack: AsyncApp | None = None
     polling: bool = False
     socket_mode: bool = False  # Slack over Socket Mode instead of POST /slack/events
+    # A chat's answer to an update before what the update queued for it (`ChatFloor`).
+    chat_floor: ChatFloor = field(default_factory=ChatFloor)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _senders: list[Sender] = field(default_factory=list)
     _http: httpx.AsyncClient | None = None
@@ -156,6 +159,7 @@ class Runtime:
                 dialogue,
                 default_locale=settings.default_locale,
                 take_over=TakeOver(store, clock),
+                floor=runtime.chat_floor,
             )
             handlers.install(runtime.telegram)
         runtime._add_callbacks()
@@ -390,6 +394,7 @@ class Runtime:
                 self.settings,
                 documents=documents,
                 transcript=self.conversation,
+                floor=self.chat_floor,
             )
         )
         logger.info("telegram started bot=%s polling=%s", application.bot.username, self.polling)

@@ -7,6 +7,7 @@ from handlers.telegram._application import (
     telegram_endpoint,
 )
 from handlers.telegram._chat import ChatHandlers
+from handlers.telegram._floor import ChatFloor
 from handlers.telegram._keyboard import to_markup
 from handlers.telegram._limiter import PacedRateLimiter
 from handlers.telegram._links import ActionLinks
@@ -14,6 +15,7 @@ from handlers.telegram._sender import TelegramSender
 
 __all__ = [
     "ActionLinks",
+    "ChatFloor",
     "ChatHandlers",
     "PacedRateLimiter",
     "TelegramApp",

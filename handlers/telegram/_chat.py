@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatMemberStatus
@@ -24,6 +26,7 @@ from telegram.ext import (
 
 from bot import Conversation, Dialogue, Intent, Linking, TakeOver, View
 from handlers.telegram._application import TelegramApp
+from handlers.telegram._floor import ChatFloor
 from handlers.telegram._keyboard import to_markup
 from messages import (
     Rendered,
@@ -46,6 +49,8 @@ _LEGACY = {"person": "escalate:person:0", "stop": "stop::0"}
 # The opt-out button's data: it works while a person has the conversation too (rule 5).
 _STOP = "stop:"
 
+_Handle = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
 
 class ChatHandlers:
     """Registers the conversation's handlers on a python-telegram-bot `Application`."""
@@ -58,23 +63,36 @@ class ChatHandlers:
         *,
         default_locale: str = "en",
         take_over: TakeOver | None = None,
+        floor: ChatFloor | None = None,
     ) -> None:
         self._linking = linking
         self._conversation = conversation
         self._dialogue = dialogue
         self._default_locale = default_locale
         self._take_over = take_over
+        self._floor = ChatFloor() if floor is None else floor
 
     def install(self, application: TelegramApp) -> None:
-        application.add_handler(CommandHandler("start", self.start))
-        application.add_handler(CommandHandler(["menu", "help"], self.menu))
-        application.add_handler(CommandHandler("language", self.language))
-        application.add_handler(CallbackQueryHandler(self.button))
+        application.add_handler(CommandHandler("start", self._speaking(self.start)))
+        application.add_handler(CommandHandler(["menu", "help"], self._speaking(self.menu)))
+        application.add_handler(CommandHandler("language", self._speaking(self.language)))
+        application.add_handler(CallbackQueryHandler(self._speaking(self.button)))
         application.add_handler(
             ChatMemberHandler(self.membership, ChatMemberHandler.MY_CHAT_MEMBER)
         )
-        application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.text))
+        texts = filters.TEXT & ~filters.COMMAND
+        application.add_handler(MessageHandler(texts, self._speaking(self.text)))
         application.add_error_handler(self.error)
+
+    def _speaking(self, handle: _Handle) -> _Handle:
+        """`handle` with the chat's floor held: what the update queues in the outbox for
+        the chat goes after its answer (`ChatFloor`)."""
+
+        async def speaking(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            async with self._floor.hold(_chat(update)):
+                await handle(update, context)
+
+        return speaking
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """`/start <token>` links the chat; a bare /start greets or resumes messages."""
@@ -129,9 +147,11 @@ class ChatHandlers:
         view = await self._dialogue.tap(_chat(update), data, locale=locale)
         if data.startswith("language:"):
             locale = await self._locale(update)  # the customer has just chosen another
-        await _retire(query)
         rendered = self._render(view, locale)
+        # The answer first: what the turn queued in the outbox (a copy of an agreement, say)
+        # goes after it, and the tapped message loses its buttons once it is on its way.
         await _reply(update, rendered)
+        await _retire(query)
         tapped = _label(query, query.data)
         await self._note(update, view, ("in", tapped), ("out", rendered.text))
         _log_update(update, "button", started, screen=view.screen)

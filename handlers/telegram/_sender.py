@@ -29,6 +29,7 @@ from bot._letters import LETTER
 from bot._prelegal import PRE_LEGAL_NOTICE
 from bot._steps import RETENTION_OFFER
 from bot.ports import SendResult
+from handlers.telegram._floor import ChatFloor
 from handlers.telegram._keyboard import to_markup
 from handlers.telegram._limiter import retry_seconds
 from handlers.telegram._links import ActionLinks
@@ -82,30 +83,33 @@ class TelegramSender:
         *,
         documents: Documents | None = None,
         transcript: Conversation | None = None,
+        floor: ChatFloor | None = None,
     ) -> None:
         self._bot = bot
         self._links = ActionLinks(linking, settings)
         self._settings = settings
         self._documents = documents
         self._transcript = transcript
+        self._floor = ChatFloor() if floor is None else floor
 
     async def send(self, contact: Contact) -> SendResult:
         rendered = await self.render(contact)
         chat_id = contact.chat_id or ""
         try:
-            if contact.template in _DOCUMENTS:
-                file = await self._file(contact)
-                message = await self._bot.send_document(
-                    chat_id=chat_id,
-                    document=file.data,
-                    filename=file.name,
-                    caption=rendered.text,
-                    reply_markup=to_markup(rendered),
-                )
-            else:
-                message = await self._bot.send_message(
-                    chat_id=chat_id, text=rendered.text, reply_markup=to_markup(rendered)
-                )
+            file = await self._file(contact) if contact.template in _DOCUMENTS else None
+            async with self._floor.hold(chat_id):  # after the answer to an update under way
+                if file is not None:
+                    message = await self._bot.send_document(
+                        chat_id=chat_id,
+                        document=file.data,
+                        filename=file.name,
+                        caption=rendered.text,
+                        reply_markup=to_markup(rendered),
+                    )
+                else:
+                    message = await self._bot.send_message(
+                        chat_id=chat_id, text=rendered.text, reply_markup=to_markup(rendered)
+                    )
         except Forbidden as error:
             raise ChannelBlocked(str(error)) from error
         except RetryAfter as error:

@@ -192,10 +192,11 @@ async def test_an_offer_the_customer_proposes_goes_to_slack_and_is_agreed_with_a
     proposing = await chat.tap(offers, "Suggest your own terms")
     asked = await chat.say("I could pay 200 in 4")
     channel, ts = await _post(slack, "plan request")
+    seen = len(chat.messages())  # counted before the click: the offer may be quick
     await slack.click(url, LEAD, channel=channel, ts=ts, action_id="settle_approve")
-    offer = await chat.next(len(chat.messages()) + 1)
+    offer = await chat.next(seen + 1)
     agreed = await chat.tap(offer, "I accept")
-    copy = await chat.next(len(chat.messages()) + 1)
+    copy = await chat.next(seen + 3)  # the answer to the tap, then the copy
 
     [view] = await runtime.store.list_cases()
     [agreement] = view.agreements

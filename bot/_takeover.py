@@ -92,10 +92,10 @@ class TakeOver:
         now = self._clock.now()
         async with self._store.reading() as tx:
             # Nearly always no one has: found without waiting for the writers.
-            if await _taken_over(tx, chat_id) is None:
+            if await tx.taken_over_in_chat(TELEGRAM, chat_id) is None:
                 return False
         async with self._store.transaction() as tx:
-            escalation = await _taken_over(tx, chat_id)
+            escalation = await tx.taken_over_in_chat(TELEGRAM, chat_id)
             if escalation is None:
                 return False
             await tx.enqueue(
@@ -112,11 +112,7 @@ class TakeOver:
     async def is_taken_over(self, chat_id: str) -> bool:
         """Whether a person has the chat's conversation, so that the bot keeps quiet."""
         async with self._store.reading() as tx:
-            return await _taken_over(tx, chat_id) is not None
-
-
-async def _taken_over(tx: Tx, chat_id: str) -> Escalation | None:
-    return await tx.taken_over_in_chat(TELEGRAM, chat_id)
+            return await tx.taken_over_in_chat(TELEGRAM, chat_id) is not None
 
 
 async def _audit(tx: Tx, escalation: Escalation, now: datetime, by: str, action: str) -> None:
